@@ -1,0 +1,141 @@
+/**
+ * Every error class the library raises, in one place.
+ *
+ * Each class says in its doc comment whose fault it is: *closed* (you closed it), *broken*
+ * (something outside broke it), *busy* (two tasks used it at once), *cancelled* (a scope you
+ * or a caller set up asked the work to stop). Each carries a stable `code` and a brand made with
+ * `Symbol.for`, so `isAnyioError(e, "ANYIO_CLOSED")` works even when two copies of the package
+ * are loaded; `instanceof` works within one copy. Messages are fixed in the constructor so their
+ * wording never drifts between call sites.
+ *
+ * @module
+ */
+
+const BRAND: unique symbol = Symbol.for("anyio-ts.error") as never;
+
+/** Base class of the library's own errors. */
+export class AnyioError extends Error {
+  /** A stable, machine-readable code such as `"ANYIO_CLOSED"`. */
+  readonly code: string;
+  /** @internal */
+  readonly [BRAND] = true;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Tells whether `error` is one of this library's errors (from any loaded copy of it), and
+ * optionally whether it has the given `code`.
+ *
+ * @example
+ * ```ts
+ * import { isAnyioError, ClosedResourceError } from "anyio-ts";
+ * console.assert(isAnyioError(new ClosedResourceError(), "ANYIO_CLOSED"));
+ * ```
+ */
+export function isAnyioError(error: unknown, code?: string): error is AnyioError {
+  if (typeof error !== "object" || error === null || !(BRAND in error)) return false;
+  return code === undefined || (error as AnyioError).code === code;
+}
+
+/**
+ * The work was cancelled: a cancel scope around it was cancelled, or its deadline passed.
+ *
+ * Thrown by every checkpoint inside a cancelled scope, and again at each later checkpoint until
+ * the scope is left (level cancellation). Let it propagate: the scope that was cancelled catches
+ * it on exit. Swallowing it is harmless but pointless, since the next checkpoint throws again.
+ * It is also the `reason` of every `AbortSignal` the library aborts.
+ */
+export class Cancelled extends AnyioError {
+  constructor(message = "the operation was cancelled") {
+    super("ANYIO_CANCELLED", message);
+  }
+}
+
+/**
+ * A `failAfter`/`failAt` scope reached its deadline before its body finished.
+ * Whose fault: the deadline the caller set.
+ */
+export class TimeoutError extends AnyioError {
+  constructor(message = "the operation timed out") {
+    super("ANYIO_TIMEOUT", message);
+  }
+}
+
+/**
+ * The resource was used after *this side* closed it. Whose fault: the caller's.
+ */
+export class ClosedResourceError extends AnyioError {
+  constructor(message = "the resource is closed") {
+    super("ANYIO_CLOSED", message);
+  }
+}
+
+/**
+ * The resource can no longer be used because something outside broke it (the peer went away,
+ * every receiver closed). Whose fault: the other side's.
+ */
+export class BrokenResourceError extends AnyioError {
+  constructor(message = "the resource is broken", options?: ErrorOptions) {
+    super("ANYIO_BROKEN", message, options);
+  }
+}
+
+/**
+ * Two tasks tried to use a single-user resource at once. Whose fault: the caller's design.
+ */
+export class BusyResourceError extends AnyioError {
+  constructor(action: string) {
+    super("ANYIO_BUSY", `Another task is already ${action} this resource`);
+  }
+}
+
+/** The peer closed the stream: there is nothing more to receive. Not a failure. */
+export class EndOfStream extends AnyioError {
+  constructor(message = "the stream has ended") {
+    super("ANYIO_END_OF_STREAM", message);
+  }
+}
+
+/** A `*Nowait` operation would have had to wait. */
+export class WouldBlock extends AnyioError {
+  constructor(message = "the operation would block") {
+    super("ANYIO_WOULD_BLOCK", message);
+  }
+}
+
+/**
+ * An API was used in a state that does not allow it (a task group that has exited, a cancel
+ * scope run twice, `started()` called twice). Whose fault: the caller's code.
+ */
+export class InvalidStateError extends AnyioError {
+  constructor(message: string) {
+    super("ANYIO_INVALID_STATE", message);
+  }
+}
+
+/** Awaiting a task handle whose task failed; `cause` is the task's error. */
+export class TaskFailed extends AnyioError {
+  constructor(message = "the task raised an exception", options?: ErrorOptions) {
+    super("ANYIO_TASK_FAILED", message, options);
+  }
+}
+
+/** Awaiting a task handle whose task was cancelled; `cause` is the `Cancelled` it ended with. */
+export class TaskCancelled extends TaskFailed {
+  constructor(options?: ErrorOptions) {
+    super("the task was cancelled", options);
+    (this as { code: string }).code = "ANYIO_TASK_CANCELLED";
+  }
+}
+
+/** Reading the outcome of a task handle whose task has not finished yet. */
+export class TaskNotFinished extends AnyioError {
+  constructor() {
+    super("ANYIO_TASK_NOT_FINISHED", "the task has not finished yet");
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * anyio-ts: structured concurrency and async I/O for Node.js, Bun and Deno.
+ *
+ * This module only re-exports the public API.
+ *
+ * @module
+ */
+export {
+  CancelScope,
+  type CancelScopeOptions,
+  currentEffectiveDeadline,
+  currentTime,
+  type FailAfterOptions,
+  failAfter,
+  failAt,
+  type MoveOnOptions,
+  moveOnAfter,
+  moveOnAt,
+} from "./core/cancel-scope.js";
+export { cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled } from "./core/checkpoint.js";
+export { type Clock, realClock, type TimerTarget } from "./core/clock.js";
+export {
+  AnyioError,
+  BrokenResourceError,
+  BusyResourceError,
+  Cancelled,
+  ClosedResourceError,
+  EndOfStream,
+  InvalidStateError,
+  isAnyioError,
+  TaskCancelled,
+  TaskFailed,
+  TaskNotFinished,
+  TimeoutError,
+  WouldBlock,
+} from "./core/errors.js";
+export { catchGroup, type ErrorMatcher, ExceptionGroup } from "./core/exception-group.js";
+export { type RunOptions, run } from "./core/run.js";
+export { cancellable, currentSignal } from "./core/signal.js";
+export { sleep, sleepForever, sleepUntil } from "./core/sleep.js";
+export {
+  named,
+  TASK_STATUS_IGNORED,
+  TaskGroup,
+  TaskHandle,
+  type TaskHandleStatus,
+  type TaskStatus,
+  withTaskGroup,
+} from "./core/task-group.js";
+export {
+  formatTaskTree,
+  getCurrentTask,
+  getRunningTasks,
+  TaskInfo,
+  waitAllTasksBlocked,
+} from "./core/tasks.js";
