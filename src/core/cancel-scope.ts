@@ -20,7 +20,7 @@ import {
   taskOf,
 } from "./_internal/kernel.js";
 import { type Clock, realClock, type TimerTarget } from "./clock.js";
-import { Cancelled, InvalidStateError, TimeoutError } from "./errors.js";
+import { InvalidStateError, isCancellation, TimeoutError } from "./errors.js";
 import { ExceptionGroup } from "./exception-group.js";
 
 /** Options of {@link CancelScope}. */
@@ -196,12 +196,12 @@ export class CancelScope extends CancelNode implements TimerTarget {
     if (!failed) return;
     const catches = this._cancelError !== undefined && !parentCancelled(this);
     if (!catches) throw error;
-    if (error instanceof Cancelled) {
+    if (isCancellation(error)) {
       this.#cancelledCaught = true;
       return;
     }
     if (error instanceof ExceptionGroup) {
-      const [cancels, rest] = error.split(Cancelled);
+      const [cancels, rest] = error.split(isCancellation);
       if (cancels !== undefined) {
         if (rest === undefined) {
           this.#cancelledCaught = true;

@@ -57,6 +57,22 @@ export class Cancelled extends AnyioError {
 }
 
 /**
+ * Whether `error` means "cancelled by one of our scopes": a `Cancelled`, or the `AbortError`
+ * that signal-aware APIs (`timers/promises`, `fs`, `events.once`...) throw when a signal from
+ * `currentSignal()` aborts, whose `cause` is the `Cancelled`.
+ * @internal
+ */
+export function isCancellation(error: unknown): boolean {
+  if (error instanceof Cancelled) return true;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { name?: unknown }).name === "AbortError" &&
+    (error as { cause?: unknown }).cause instanceof Cancelled
+  );
+}
+
+/**
  * A `failAfter`/`failAt` scope reached its deadline before its body finished.
  * Whose fault: the deadline the caller set.
  */

@@ -6,7 +6,7 @@
  */
 import { cancelNode, RootTask, roots, runInNode } from "./_internal/kernel.js";
 import { type Clock, realClock } from "./clock.js";
-import { Cancelled } from "./errors.js";
+import { isCancellation } from "./errors.js";
 
 /** Options of {@link run}. */
 export interface RunOptions {
@@ -18,12 +18,14 @@ export interface RunOptions {
   /**
    * Turn SIGINT and SIGTERM into a cancellation of everything under this run; once it has
    * unwound (every `finally` run, every task ended), the process exits with 130 (SIGINT) or 143
-   * (SIGTERM). A second signal exits at once.
+   * (SIGTERM). A second signal exits at once. The process is kept alive until `main` ends, so
+   * a program can wait for the signal in `sleepForever()`.
    * @default false
    */
   handleSignals?: boolean;
 }
 
+const MAX_INTERVAL = 2 ** 31 - 1;
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
 
@@ -60,21 +62,26 @@ export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions
   };
   const onInt = () => onSignal("SIGINT");
   const onTerm = () => onSignal("SIGTERM");
+  // Signal listeners do not keep the event loop alive; a program waiting for Ctrl-C in
+  // sleepForever() must not exit on its own, so hold the loop open until main ends.
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   if (options.handleSignals === true) {
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    keepAlive = setInterval(() => {}, MAX_INTERVAL);
   }
   try {
     const value = await runInNode(root, main);
     if (received !== undefined) process.exit(SIGNAL_EXIT_CODES[received]);
     return value;
   } catch (error) {
-    if (received !== undefined && error instanceof Cancelled) {
+    if (received !== undefined && isCancellation(error)) {
       process.exit(SIGNAL_EXIT_CODES[received]);
     }
     throw error;
   } finally {
     roots.delete(root);
+    if (keepAlive !== undefined) clearInterval(keepAlive);
     if (options.handleSignals === true) {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);

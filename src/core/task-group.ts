@@ -24,8 +24,8 @@ import {
 import { CancelScope } from "./cancel-scope.js";
 import { cancelShieldedCheckpoint } from "./checkpoint.js";
 import {
-  Cancelled,
   InvalidStateError,
+  isCancellation,
   TaskCancelled,
   TaskFailed,
   TaskNotFinished,
@@ -244,8 +244,8 @@ class ExitWaiter extends Waiter<void> {
 
 /** Removes `Cancelled` leaves from an error; `undefined` if nothing else is left. */
 function withoutCancels(error: unknown): unknown {
-  if (error instanceof Cancelled) return undefined;
-  if (error instanceof ExceptionGroup) return error.split(Cancelled)[1];
+  if (isCancellation(error)) return undefined;
+  if (error instanceof ExceptionGroup) return error.split(isCancellation)[1];
   return error;
 }
 

@@ -27,7 +27,7 @@
  */
 import type { Clock } from "../clock.js";
 import { realClock } from "../clock.js";
-import { Cancelled } from "../errors.js";
+import { Cancelled, isCancellation } from "../errors.js";
 import { getCarried, runCarrying } from "./context.js";
 import { live } from "./registry.js";
 
@@ -226,6 +226,7 @@ export class RootTask<T = unknown> extends Task<T> {
 
   constructor(name: string, clock: Clock, main?: () => T | PromiseLike<T>) {
     super(main ?? (() => undefined as T), null, []);
+    this._attached = true; // a root is live from the start: cancelling it reaches its tree
     this.#clock = clock;
     this.#name = name;
   }
@@ -318,7 +319,7 @@ function taskThrew(error: unknown): void {
 
 function endTask<T>(task: Task<T>, failed: boolean, outcome: unknown): void {
   task._outcome = outcome;
-  task._status = failed ? (outcome instanceof Cancelled ? "cancelled" : "failed") : "finished";
+  task._status = failed ? (isCancellation(outcome) ? "cancelled" : "failed") : "finished";
   retire(task);
   live.tasks--;
   const waiters = task._endWaiters;
