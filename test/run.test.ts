@@ -72,8 +72,8 @@ describe("run", () => {
         });
       });
       // process.kill, not child.kill: Deno's node:child_process reports a child that we killed
-    // with child.kill() as ended by the signal (code null), whatever code it exited with.
-    process.kill(child.pid as number, "SIGINT");
+      // with child.kill() as ended by the signal (code null), whatever code it exited with.
+      process.kill(child.pid as number, "SIGINT");
       const { code, out } = await done;
       assert.equal(code, 130, out);
       assert.match(out, /cleanup a/);
