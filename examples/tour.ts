@@ -26,7 +26,6 @@ import {
   moveOnAfter,
   named,
   run,
-  sleep,
   sleepForever,
   TASK_STATUS_IGNORED,
   type TaskStatus,
