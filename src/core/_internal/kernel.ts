@@ -128,14 +128,19 @@ export function cancelNode(node: CancelNode, message: string): void {
 export function deliver(node: CancelNode, error: Cancelled): void {
   const controller = node._controller;
   if (controller !== undefined && !controller.signal.aborted) controller.abort(error);
+  abortWaiters(node, error);
+  for (let c = node._firstChild; c !== null; c = c._nextSibling) {
+    if (!c._shield) deliver(c, error);
+  }
+}
+
+/** Asks every waiter parked directly in `node` to abort; those that withdraw reject. */
+function abortWaiters(node: CancelNode, error: Cancelled): void {
   let w = node._firstWaiter;
   while (w !== null) {
     const next = w._next;
     if (w.abort(error)) w.reject(error);
     w = next;
-  }
-  for (let c = node._firstChild; c !== null; c = c._nextSibling) {
-    if (!c._shield) deliver(c, error);
   }
 }
 
@@ -146,13 +151,7 @@ export function deliver(node: CancelNode, error: Cancelled): void {
  */
 export function retire(node: CancelNode): void {
   if (node._firstWaiter !== null || node._firstChild !== null) {
-    const error = new Cancelled("the scope this operation was started in has ended");
-    let w = node._firstWaiter;
-    while (w !== null) {
-      const next = w._next;
-      if (w.abort(error)) w.reject(error);
-      w = next;
-    }
+    abortWaiters(node, new Cancelled("the scope this operation was started in has ended"));
     for (let c = node._firstChild; c !== null; c = c._nextSibling) {
       if (!(c instanceof Task)) cancelNode(c, "the scope it was entered in has ended");
     }
