@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   Cancelled,
   CancelScope,
@@ -328,6 +329,17 @@ describe("withTaskGroup", () => {
       });
     });
     assert.equal(groupScope?.cancelCalled, false);
+  });
+
+  it("gives each task the AsyncLocalStorage values of the code that spawned it", async () => {
+    const requestId = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    await withTaskGroup((tg) => {
+      requestId.run("A", () => tg.startSoon(() => seen.push(requestId.getStore())));
+      requestId.run("B", () => tg.startSoon(() => seen.push(requestId.getStore())));
+      tg.startSoon(() => seen.push(requestId.getStore()));
+    });
+    assert.deepEqual(seen, ["A", "B", undefined]);
   });
 
   it("cancels with a reason seen in the message", async () => {

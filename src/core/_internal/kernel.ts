@@ -264,25 +264,18 @@ export function runInNode<A extends unknown[], R>(
  * Attaches `task` under `parent` and starts `fn(...args)` in it on a later microtask, so the
  * spawner keeps running until it yields, as in AnyIO. The task's owner hears how it ended.
  *
- * Tasks spawned in one go are started by one microtask (a batch), not one each: a promise
- * less per task, which matters most on Node 20 where async hooks tax every promise.
+ * The microtask is queued from inside the task's own context, so the task sees the spawner's
+ * other `AsyncLocalStorage` values too (a request id, a trace context), not those of whoever
+ * spawned first in the same tick.
  */
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
   live.tasks++;
-  pending.push(task);
-  if (pending.length === 1) queueMicrotask(startPending);
+  runCarrying(task, queueMicrotask, startCarried);
 }
 
-let pending: Task[] = [];
-
-function startPending(): void {
-  const batch = pending;
-  pending = [];
-  for (let i = 0; i < batch.length; i++) {
-    const task = batch[i] as Task;
-    runCarrying(task, runTask, task);
-  }
+function startCarried(): void {
+  runTask(getCarried() as Task);
 }
 
 /**
