@@ -167,7 +167,9 @@ async function main() {
   const header = ["runtime", "passed", "failed", "time", "result"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const format = (row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ");
-  console.log(`\n${format(header)}\n${rows.map(format).join("\n")}`);
+  console.log(
+    `\n${format(header).trimEnd()}\n${rows.map((row) => format(row).trimEnd()).join("\n")}`,
+  );
 
   const failed = rows.filter((row) => row[4] !== "ok").map((row) => `${row[0]} (${row[4]})`);
   if (failed.length > 0) {

@@ -121,6 +121,19 @@ function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Settles like `promise`, or rejects if it takes longer than `ms` (a hung top-level await). */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function describeError(error: unknown): string {
   return inspect(error, { depth: 6 });
 }
@@ -154,7 +167,7 @@ async function main(): Promise<number> {
   for (const { path, name } of files) {
     registry.beginFile(name);
     try {
-      await import(pathToFileURL(path).href);
+      await withTimeout(import(pathToFileURL(path).href), options.timeout, `Loading ${name}`);
     } catch (error) {
       out(`FAIL ${name} (could not be loaded)`);
       failures.push({ test: undefined, title: `loading ${name}`, error, problems: [] });
@@ -194,10 +207,23 @@ async function main(): Promise<number> {
     }
   }
 
+  // Errors that escape after the last test's checks (a late timer, say) still fail the run.
+  await macrotask();
+  await macrotask();
+  if (escaped.length > 0) {
+    out("FAIL (after the last test)");
+    failures.push({
+      test: undefined,
+      title: "after the last test",
+      error: undefined,
+      problems: escaped,
+    });
+  }
+
   for (const failure of failures) {
     out("");
     out(`--- FAIL ${failure.title}`);
-    if (failure.error !== undefined || failure.test === undefined) {
+    if (failure.error !== undefined) {
       out(describeError(failure.error));
     }
     if (failure.problems.length > 0) {
