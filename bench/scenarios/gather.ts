@@ -1,0 +1,123 @@
+/**
+ * Issue 7, item 7: structured `all`/bounded `map` against `Promise.all` and p-map, on the same
+ * work: 100,000 items, each an async function that awaits once and returns its input doubled.
+ *
+ * `gather`: every item at once. `map-bounded`: at most 10 items in flight. The floors are
+ * `Promise.all` and a hand-written pool of 10 workers pulling from one index.
+ *
+ * @module
+ */
+import { range, type Scenario } from "../harness.js";
+
+const N = 100_000;
+const LIMIT = 10;
+
+async function work(x: number): Promise<number> {
+  await null;
+  return x * 2;
+}
+
+/** Checks the result, so no case can skip the work. */
+function check(out: readonly number[], n: number): void {
+  if (out.length !== n || out[n - 1] !== (n - 1) * 2) throw new Error("wrong result");
+}
+
+export const gather: Scenario = {
+  name: "gather",
+  item: 7,
+  title: "map async work over 100,000 items, all at once",
+  measure: "time",
+  unit: "µs/op",
+  floor: "floor",
+  cases: [
+    {
+      name: "floor",
+      kind: "floor",
+      label: "Promise.all(items.map(work))",
+      ops: N,
+      async prepare(ops) {
+        const items = range(ops);
+        return async () => {
+          check(await Promise.all(items.map(work)), ops);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "p-map",
+      kind: "peer",
+      label: "p-map, concurrency Infinity",
+      ops: N,
+      async prepare(ops) {
+        const { default: pMap } = await import("p-map");
+        const items = range(ops);
+        return async () => {
+          check(await pMap(items, work), ops);
+          return undefined;
+        };
+      },
+    },
+  ],
+};
+
+export const mapBounded: Scenario = {
+  name: "map-bounded",
+  item: 7,
+  title: `map async work over 100,000 items, ${LIMIT} at a time`,
+  measure: "time",
+  unit: "µs/op",
+  floor: "floor",
+  cases: [
+    {
+      name: "floor",
+      kind: "floor",
+      label: `hand-written pool of ${LIMIT} workers`,
+      ops: N,
+      async prepare(ops) {
+        const items = range(ops);
+        return async () => {
+          const out = new Array<number>(items.length);
+          let next = 0;
+          const worker = async (): Promise<void> => {
+            while (next < items.length) {
+              const i = next++;
+              out[i] = await work(items[i] as number);
+            }
+          };
+          await Promise.all(range(LIMIT).map(worker));
+          check(out, ops);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "p-map",
+      kind: "peer",
+      label: `p-map, concurrency ${LIMIT}`,
+      ops: N,
+      async prepare(ops) {
+        const { default: pMap } = await import("p-map");
+        const items = range(ops);
+        return async () => {
+          check(await pMap(items, work, { concurrency: LIMIT }), ops);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "p-limit",
+      kind: "peer",
+      label: `p-limit(${LIMIT}), Promise.all`,
+      ops: N,
+      async prepare(ops) {
+        const { default: pLimit } = await import("p-limit");
+        const items = range(ops);
+        return async () => {
+          const limit = pLimit(LIMIT);
+          check(await Promise.all(items.map((x) => limit(work, x))), ops);
+          return undefined;
+        };
+      },
+    },
+  ],
+};

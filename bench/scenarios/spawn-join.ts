@@ -1,0 +1,136 @@
+/**
+ * Issue 7, item 1: spawn and join trivial tasks in one group.
+ *
+ * The trivial task is an `async` function that returns at once (for Effect, `Effect.void` in a
+ * fiber of its own; for Effection, an empty generator in a spawned task).
+ *
+ * @module
+ */
+import type { Effect as E, Fiber as F } from "effect";
+import type { Scenario } from "../harness.js";
+
+const N = 100_000;
+
+async function trivial(): Promise<void> {}
+
+function noop(): void {}
+
+export const spawnJoin: Scenario = {
+  name: "spawn-join",
+  item: 1,
+  title: "spawn and join trivial tasks in one group",
+  measure: "time",
+  unit: "µs/op",
+  floor: "floor",
+  target: { maxRatio: 1.5, noSlowerThan: ["effect"] },
+  cases: [
+    {
+      name: "us",
+      kind: "us",
+      label: "withTaskGroup + startSoon",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        const { withTaskGroup } = await import("../../src/index.js");
+        return async () => {
+          await withTaskGroup((tg) => {
+            for (let i = 0; i < ops; i++) tg.startSoon(trivial);
+          });
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "floor",
+      kind: "floor",
+      label: "Promise.all over AsyncLocalStorage.run",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        const { AsyncLocalStorage } = await import("node:async_hooks");
+        const storage = new AsyncLocalStorage<object>();
+        return async () => {
+          const promises = new Array<Promise<void>>(ops);
+          for (let i = 0; i < ops; i++) promises[i] = storage.run({ i }, trivial);
+          await Promise.all(promises);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "promise-all",
+      kind: "shown",
+      label: "plain Promise.all",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        return async () => {
+          const promises = new Array<Promise<void>>(ops);
+          for (let i = 0; i < ops; i++) promises[i] = trivial();
+          await Promise.all(promises);
+          return undefined;
+        };
+      },
+    },
+    {
+      // Effect's fastest idiomatic way: `Effect.all` forks one fiber per effect and runs it at
+      // once. (An `Effect.void` would be settled without a fiber at all, so the task is a
+      // `sync` effect.)
+      name: "effect",
+      kind: "peer",
+      label: "Effect: Effect.all, concurrency unbounded",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        const { Effect } = await import("effect");
+        const effects = new Array<E.Effect<void>>(ops);
+        for (let i = 0; i < ops; i++) effects[i] = Effect.sync(noop);
+        const program = Effect.all(effects, { concurrency: "unbounded", discard: true });
+        return async () => {
+          await Effect.runPromise(program);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "effect-fork",
+      kind: "peer",
+      label: "Effect: forkChild each + Fiber.joinAll",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        const { Effect, Fiber } = await import("effect");
+        const task = Effect.sync(noop);
+        const program = Effect.gen(function* () {
+          const fibers = new Array<F.Fiber<void>>(ops);
+          for (let i = 0; i < ops; i++) fibers[i] = yield* Effect.forkChild(task);
+          yield* Fiber.joinAll(fibers);
+        });
+        return async () => {
+          await Effect.runPromise(program);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "effection",
+      kind: "peer",
+      label: "Effection: spawn, then join each",
+      // About 100 µs a task: fewer tasks, reported per task all the same.
+      ops: 3_000,
+      reps: 3,
+      warmup: 1,
+      async prepare(ops) {
+        const { run, spawn } = await import("effection");
+        return async () => {
+          await run(function* () {
+            const tasks = [];
+            for (let i = 0; i < ops; i++) tasks.push(yield* spawn(function* () {}));
+            for (const task of tasks) yield* task;
+          });
+          return undefined;
+        };
+      },
+    },
+  ],
+};
