@@ -356,10 +356,13 @@ async function main() {
     for (const scenario of scenarios) {
       const cases =
         options.cases.length === 0
-          ? scenario.cases
+          ? [...scenario.cases]
           : scenario.cases.filter(
               (c) => options.cases.includes(c.name) || c.name === scenario.floor,
             );
+      // Table order: the floor, what else is shown by hand, us, then the peers.
+      const rank = { floor: 0, shown: 1, us: 2, peer: 3 };
+      cases.sort((a, b) => rank[a.kind] - rank[b.kind]);
       const scenarioRows = [];
       for (const def of cases) {
         const caseStarted = performance.now();

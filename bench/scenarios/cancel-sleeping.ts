@@ -28,6 +28,7 @@ export const cancelSleeping: Scenario = {
       kind: "us",
       label: "startSoon(sleep, 1e9), then tg.cancel()",
       ops: N,
+      reps: 9,
       async prepare(ops) {
         const { sleep, withTaskGroup } = await import("../../src/index.js");
         return async () => {
@@ -45,6 +46,7 @@ export const cancelSleeping: Scenario = {
       kind: "floor",
       label: "bare setTimeout + clearTimeout per task",
       ops: N,
+      reps: 9,
       async prepare(ops) {
         return async () => {
           const timers = new Array<ReturnType<typeof setTimeout>>(ops);
