@@ -1,10 +1,11 @@
 /**
- * The examples in README.md and docs/*.md run: each ```ts block is transpiled with TypeScript,
+ * The examples in README.md, docs/*.md and the `@example` blocks of the JSDoc in src/ run: each
+ * ```ts block is transpiled with TypeScript,
  * its `anyio-ts` imports pointed at this build, and imported in this process (so the harness's
  * leak checks apply to it too). Console output is silenced while it runs.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -15,13 +16,27 @@ const repo = fileURLToPath(new URL("../../", import.meta.url));
 const entry = pathToFileURL(join(repo, "dist/src/index.js")).href;
 
 function blocks(file: string): string[] {
-  const text = readFileSync(join(repo, file), "utf8");
+  let text = readFileSync(join(repo, file), "utf8");
+  // In a doc comment, the code of an example sits behind " * ".
+  if (file.endsWith(".ts")) text = text.replace(/^\s*\* ?/gm, "");
   return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 }
 
-const files = ["README.md", ...readdirSync(join(repo, "docs")).map((f) => `docs/${f}`)].filter(
-  (f) => f.endsWith(".md"),
-);
+function sources(dir: string): string[] {
+  return readdirSync(join(repo, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(repo, path)).isDirectory()) return sources(path);
+    return name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+const files = [
+  "README.md",
+  ...readdirSync(join(repo, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+  ...sources("src/core"),
+];
 
 for (const file of files) {
   describe(`examples in ${file}`, () => {
