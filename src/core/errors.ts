@@ -13,7 +13,16 @@
 
 const BRAND: unique symbol = Symbol.for("anyio-ts.error") as never;
 
-/** Base class of the library's own errors. */
+/**
+ * Base class of the library's own errors.
+ *
+ * @example
+ * ```ts
+ * import { AnyioError, WouldBlock } from "anyio-ts";
+ * const error = new WouldBlock();
+ * console.assert(error instanceof AnyioError && error.code === "ANYIO_WOULD_BLOCK");
+ * ```
+ */
 export class AnyioError extends Error {
   /** A stable, machine-readable code such as `"ANYIO_CLOSED"`. */
   readonly code: string;
@@ -49,6 +58,21 @@ export function isAnyioError(error: unknown, code?: string): error is AnyioError
  * the scope is left (level cancellation). Let it propagate: the scope that was cancelled catches
  * it on exit. Swallowing it is harmless but pointless, since the next checkpoint throws again.
  * It is also the `reason` of every `AbortSignal` the library aborts.
+ *
+ * @example
+ * ```ts
+ * import { CancelScope, Cancelled, checkpoint } from "anyio-ts";
+ * const scope = new CancelScope();
+ * await scope.run(async () => {
+ *   scope.cancel();
+ *   try {
+ *     await checkpoint();
+ *   } catch (e) {
+ *     console.assert(e instanceof Cancelled);
+ *     throw e; // let the scope catch it
+ *   }
+ * });
+ * ```
  */
 export class Cancelled extends AnyioError {
   constructor(message = "the operation was cancelled") {
@@ -75,6 +99,12 @@ export function isCancellation(error: unknown): boolean {
 /**
  * A `failAfter`/`failAt` scope reached its deadline before its body finished.
  * Whose fault: the deadline the caller set.
+ *
+ * @example
+ * ```ts
+ * import { failAfter, sleep, TimeoutError } from "anyio-ts";
+ * await failAfter(1).run(() => sleep(100)).catch((e) => console.assert(e instanceof TimeoutError));
+ * ```
  */
 export class TimeoutError extends AnyioError {
   constructor(message = "the operation timed out") {
@@ -84,6 +114,12 @@ export class TimeoutError extends AnyioError {
 
 /**
  * The resource was used after *this side* closed it. Whose fault: the caller's.
+ *
+ * @example
+ * ```ts
+ * import { ClosedResourceError, isAnyioError } from "anyio-ts";
+ * console.assert(isAnyioError(new ClosedResourceError(), "ANYIO_CLOSED"));
+ * ```
  */
 export class ClosedResourceError extends AnyioError {
   constructor(message = "the resource is closed") {
@@ -94,6 +130,13 @@ export class ClosedResourceError extends AnyioError {
 /**
  * The resource can no longer be used because something outside broke it (the peer went away,
  * every receiver closed). Whose fault: the other side's.
+ *
+ * @example
+ * ```ts
+ * import { BrokenResourceError } from "anyio-ts";
+ * const error = new BrokenResourceError("peer reset", { cause: new Error("ECONNRESET") });
+ * console.assert(error.code === "ANYIO_BROKEN");
+ * ```
  */
 export class BrokenResourceError extends AnyioError {
   constructor(message = "the resource is broken", options?: ErrorOptions) {
@@ -103,6 +146,12 @@ export class BrokenResourceError extends AnyioError {
 
 /**
  * Two tasks tried to use a single-user resource at once. Whose fault: the caller's design.
+ *
+ * @example
+ * ```ts
+ * import { BusyResourceError } from "anyio-ts";
+ * console.assert(new BusyResourceError("reading from").message.includes("already reading from"));
+ * ```
  */
 export class BusyResourceError extends AnyioError {
   constructor(action: string) {
@@ -110,14 +159,30 @@ export class BusyResourceError extends AnyioError {
   }
 }
 
-/** The peer closed the stream: there is nothing more to receive. Not a failure. */
+/**
+ * The peer closed the stream: there is nothing more to receive. Not a failure.
+ *
+ * @example
+ * ```ts
+ * import { EndOfStream } from "anyio-ts";
+ * console.assert(new EndOfStream().code === "ANYIO_END_OF_STREAM");
+ * ```
+ */
 export class EndOfStream extends AnyioError {
   constructor(message = "the stream has ended") {
     super("ANYIO_END_OF_STREAM", message);
   }
 }
 
-/** A `*Nowait` operation would have had to wait. */
+/**
+ * A `*Nowait` operation would have had to wait.
+ *
+ * @example
+ * ```ts
+ * import { WouldBlock } from "anyio-ts";
+ * console.assert(new WouldBlock().code === "ANYIO_WOULD_BLOCK");
+ * ```
+ */
 export class WouldBlock extends AnyioError {
   constructor(message = "the operation would block") {
     super("ANYIO_WOULD_BLOCK", message);
@@ -127,6 +192,14 @@ export class WouldBlock extends AnyioError {
 /**
  * An API was used in a state that does not allow it (a task group that has exited, a cancel
  * scope run twice, `started()` called twice). Whose fault: the caller's code.
+ *
+ * @example
+ * ```ts
+ * import { CancelScope, InvalidStateError } from "anyio-ts";
+ * const scope = new CancelScope();
+ * await scope.run(() => undefined);
+ * await scope.run(() => undefined).catch((e) => console.assert(e instanceof InvalidStateError));
+ * ```
  */
 export class InvalidStateError extends AnyioError {
   constructor(message: string) {
@@ -134,14 +207,39 @@ export class InvalidStateError extends AnyioError {
   }
 }
 
-/** Awaiting a task handle whose task failed; `cause` is the task's error. */
+/**
+ * Awaiting a task handle whose task failed; `cause` is the task's error.
+ *
+ * @example
+ * ```ts
+ * import { TaskFailed, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   const handle = tg.startSoon(async () => {
+ *     throw new RangeError("bad");
+ *   });
+ *   await handle.result().catch((e) => console.assert(e instanceof TaskFailed));
+ * }).catch(() => {}); // the failure also reaches the group
+ * ```
+ */
 export class TaskFailed extends AnyioError {
   constructor(message = "the task raised an exception", options?: ErrorOptions) {
     super("ANYIO_TASK_FAILED", message, options);
   }
 }
 
-/** Awaiting a task handle whose task was cancelled; `cause` is the `Cancelled` it ended with. */
+/**
+ * Awaiting a task handle whose task was cancelled; `cause` is the `Cancelled` it ended with.
+ *
+ * @example
+ * ```ts
+ * import { sleepForever, TaskCancelled, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   const handle = tg.startSoon(sleepForever);
+ *   handle.cancel();
+ *   await handle.result().catch((e) => console.assert(e instanceof TaskCancelled));
+ * });
+ * ```
+ */
 export class TaskCancelled extends TaskFailed {
   constructor(options?: ErrorOptions) {
     super("the task was cancelled", options);
@@ -149,7 +247,22 @@ export class TaskCancelled extends TaskFailed {
   }
 }
 
-/** Reading the outcome of a task handle whose task has not finished yet. */
+/**
+ * Reading the outcome of a task handle whose task has not finished yet.
+ *
+ * @example
+ * ```ts
+ * import { sleep, TaskNotFinished, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup((tg) => {
+ *   const handle = tg.startSoon(sleep, 1);
+ *   try {
+ *     handle.returnValue;
+ *   } catch (e) {
+ *     console.assert(e instanceof TaskNotFinished);
+ *   }
+ * });
+ * ```
+ */
 export class TaskNotFinished extends AnyioError {
   constructor() {
     super("ANYIO_TASK_NOT_FINISHED", "the task has not finished yet");
