@@ -11,6 +11,16 @@ import { live } from "./_internal/registry.js";
 /**
  * Something a {@link Clock} can wake: the clock keeps its own bookkeeping for the timer in
  * `timerSlot` (the target owns the field, so arming a timer allocates no handle or closure).
+ *
+ * @example
+ * ```ts
+ * import { realClock, type TimerTarget } from "anyio-ts";
+ * let fired = false;
+ * const target: TimerTarget = { timerSlot: undefined, onTimer: () => (fired = true) };
+ * realClock.setTimer(target, 1_000);
+ * realClock.clearTimer(target); // disarmed: onTimer is never called
+ * console.assert(!fired && target.timerSlot === undefined);
+ * ```
  */
 export interface TimerTarget {
   /** Called once when the timer is due. */
@@ -22,6 +32,18 @@ export interface TimerTarget {
 /**
  * A source of time and timers. The library never calls `setTimeout` directly; it asks the clock
  * of the current run, so a virtual clock can drive every deadline and sleep.
+ *
+ * @example
+ * ```ts
+ * import { type Clock, currentTime, realClock, run } from "anyio-ts";
+ * // A clock that runs an hour ahead of the real one.
+ * const ahead: Clock = {
+ *   now: () => realClock.now() + 3_600_000,
+ *   setTimer: (target, delay) => realClock.setTimer(target, delay),
+ *   clearTimer: (target) => realClock.clearTimer(target),
+ * };
+ * await run(() => console.assert(currentTime() >= 3_600_000), { clock: ahead });
+ * ```
  */
 export interface Clock {
   /** The current time in milliseconds, monotonic, from an arbitrary origin. */
@@ -55,7 +77,20 @@ function fireReal(target: TimerTarget, due: number): void {
   target.onTimer();
 }
 
-/** The real clock: `performance.now()` and `setTimeout`. */
+/**
+ * The real clock: `performance.now()` and `setTimeout`. Its timers never fire early, and
+ * delays longer than `setTimeout` can take (about 24.8 days) are waited in several rounds.
+ *
+ * @example
+ * ```ts
+ * import { realClock } from "anyio-ts";
+ * const start = realClock.now();
+ * await new Promise<void>((resolve) =>
+ *   realClock.setTimer({ timerSlot: undefined, onTimer: resolve }, 2),
+ * );
+ * console.assert(realClock.now() - start >= 2);
+ * ```
+ */
 export const realClock: Clock = {
   now: () => performance.now(),
   setTimer(target, delay) {

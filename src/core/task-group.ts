@@ -99,6 +99,21 @@ class EndWaiter extends Waiter<void> {
  * A handle on a task started with `TaskGroup.startSoon()`: its status, its outcome, and a way
  * to cancel that task alone. Deliberately not a thenable (returning a handle from an `async`
  * function must not wait for the task): use `result()` or `wait()`.
+ *
+ * Cancellation: `cancel()` cancels the task alone; waiting on a handle is a checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { sleep, sleepForever, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   const quick = tg.startSoon(async () => "done");
+ *   const stuck = tg.startSoon(sleepForever);
+ *   console.assert((await quick.result()) === "done");
+ *   stuck.cancel();
+ *   await stuck.wait();
+ *   console.assert(stuck.status === "cancelled");
+ * });
+ * ```
  */
 export class TaskHandle<T = unknown> extends Task<T> {
   /** @internal The start() bookkeeping, while the task has not called started(). */
@@ -251,7 +266,20 @@ function withoutCancels(error: unknown): unknown {
 
 /**
  * A group of tasks started inside `withTaskGroup`. Its body and its tasks run inside its
- * `cancelScope`.
+ * `cancelScope`. Made by `withTaskGroup` only.
+ *
+ * Cancellation: `cancel()` cancels the body and every task of the group; a cancellation from
+ * an enclosing scope reaches them all too.
+ *
+ * @example
+ * ```ts
+ * import { sleepForever, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   tg.startSoon(sleepForever);
+ *   tg.startSoon(sleepForever);
+ *   tg.cancel("shutting down");
+ * });
+ * ```
  */
 export class TaskGroup implements TaskOwner {
   /** The scope the body and every task of the group run in. */

@@ -16,7 +16,19 @@ import {
 import { CancelScope } from "./cancel-scope.js";
 import { checkpoint, checkpointIfCancelled } from "./checkpoint.js";
 
-/** A snapshot of what identifies a task. Equal tasks have equal `id`s. */
+/**
+ * What identifies a task: `id`, `parentId`, `name`, and whether a cancellation is pending for
+ * it. Equal tasks have equal `id`s.
+ *
+ * @example
+ * ```ts
+ * import { getCurrentTask, withTaskGroup } from "anyio-ts";
+ * const host = getCurrentTask();
+ * await withTaskGroup((tg) => {
+ *   tg.startSoon(() => console.assert(getCurrentTask().parentId === host.id));
+ * });
+ * ```
+ */
 export class TaskInfo {
   readonly #task: Task;
 
