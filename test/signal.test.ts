@@ -73,6 +73,37 @@ describe("currentSignal", () => {
   });
 });
 
+describe("foreign promises", () => {
+  it("hold their task group open until they settle when nothing bridges them", async () => {
+    let release: () => void = () => {};
+    const foreign = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const steps: string[] = [];
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await foreign; // ignores cancellation: JavaScript cannot interrupt this await
+        steps.push("foreign settled");
+      });
+      await sleep(1);
+      tg.cancel();
+      await new CancelScope({ shield: true }).run(() => sleep(5));
+      steps.push("group still waiting");
+      release();
+    });
+    assert.deepEqual(steps, ["group still waiting", "foreign settled"]);
+  });
+
+  it("end promptly when wrapped in cancellable()", async () => {
+    const foreign = new Promise<void>(() => {});
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(() => cancellable(foreign));
+      await sleep(1);
+      tg.cancel();
+    });
+  });
+});
+
 describe("cancellable", () => {
   it("returns the value of a promise", async () => {
     assert.equal(await cancellable(Promise.resolve(5)), 5);
