@@ -54,3 +54,22 @@ export {
   TaskInfo,
   waitAllTasksBlocked,
 } from "./core/tasks.js";
+
+// results
+
+export {
+  FutureAlreadyFinished,
+  FutureCancelled,
+  FutureFailed,
+  FutureNotFinished,
+} from "./core/errors.js";
+export { type AmapOptions, amap } from "./results/amap.js";
+export {
+  asCompleted,
+  type CompletedHandles,
+  type CompletedValue,
+} from "./results/as-completed.js";
+export { Future, type FutureOptions, type FutureStatus } from "./results/future.js";
+export { type GatherResults, gather } from "./results/gather.js";
+export { type RaceValue, race } from "./results/race.js";
+export { raceAny } from "./results/race-any.js";

@@ -3,7 +3,9 @@
  * work: 100,000 items, each an async function that awaits once and returns its input doubled.
  *
  * `gather`: every item at once. `map-bounded`: at most 10 items in flight. The floors are
- * `Promise.all` and a hand-written pool of 10 workers pulling from one index.
+ * `Promise.all` and a hand-written pool of 10 workers pulling from one index. Ours run every
+ * item as a task of its own (a cancel node, a name, an `AsyncLocalStorage` entry), which is
+ * what the structure costs: compare with the spawn-join scenario.
  *
  * @module
  */
@@ -30,6 +32,34 @@ export const gather: Scenario = {
   unit: "µs/op",
   floor: "floor",
   cases: [
+    {
+      name: "us",
+      kind: "us",
+      label: "amap(work, items)",
+      ops: N,
+      async prepare(ops) {
+        const { amap } = await import("../../src/index.js");
+        const items = range(ops);
+        return async () => {
+          check(await amap(work, items), ops);
+          return undefined;
+        };
+      },
+    },
+    {
+      name: "us-gather",
+      kind: "us",
+      label: "gather(...items.map((x) => () => work(x)))",
+      ops: N,
+      async prepare(ops) {
+        const { gather } = await import("../../src/index.js");
+        const fns = range(ops).map((x) => () => work(x));
+        return async () => {
+          check(await gather(...fns), ops);
+          return undefined;
+        };
+      },
+    },
     {
       name: "floor",
       kind: "floor",
@@ -68,6 +98,20 @@ export const mapBounded: Scenario = {
   unit: "µs/op",
   floor: "floor",
   cases: [
+    {
+      name: "us",
+      kind: "us",
+      label: `amap(work, items, { limit: ${LIMIT} })`,
+      ops: N,
+      async prepare(ops) {
+        const { amap } = await import("../../src/index.js");
+        const items = range(ops);
+        return async () => {
+          check(await amap(work, items, { limit: LIMIT }), ops);
+          return undefined;
+        };
+      },
+    },
     {
       name: "floor",
       kind: "floor",

@@ -268,3 +268,84 @@ export class TaskNotFinished extends AnyioError {
     super("ANYIO_TASK_NOT_FINISHED", "the task has not finished yet");
   }
 }
+
+/**
+ * Reading the value of a `Future` that was completed with an error (`setException`); `cause` is
+ * that error. Whose fault: whoever completed the future with it.
+ *
+ * @example
+ * ```ts
+ * import { Future, FutureFailed } from "anyio-ts";
+ * const future = new Future<number>();
+ * const error = new Error("no answer");
+ * future.setException(error);
+ * await future.result().catch((e) => {
+ *   console.assert(e instanceof FutureFailed && e.cause === error);
+ * });
+ * ```
+ */
+export class FutureFailed extends AnyioError {
+  constructor(message = "the future raised an exception", options?: ErrorOptions) {
+    super("ANYIO_FUTURE_FAILED", message, options);
+  }
+}
+
+/**
+ * Reading, awaiting or completing a `Future` that was cancelled (`future.cancel()`).
+ * Whose fault: whoever cancelled it.
+ *
+ * @example
+ * ```ts
+ * import { Future, FutureCancelled } from "anyio-ts";
+ * const future = new Future<number>();
+ * future.cancel();
+ * await future.result().catch((e) => console.assert(e instanceof FutureCancelled));
+ * ```
+ */
+export class FutureCancelled extends FutureFailed {
+  constructor() {
+    super("the future was cancelled");
+    (this as { code: string }).code = "ANYIO_FUTURE_CANCELLED";
+  }
+}
+
+/**
+ * Reading the value or error of a `Future` that is still pending. Whose fault: the caller's.
+ *
+ * @example
+ * ```ts
+ * import { Future, FutureNotFinished } from "anyio-ts";
+ * try {
+ *   new Future<number>().returnValue;
+ * } catch (e) {
+ *   console.assert(e instanceof FutureNotFinished);
+ * }
+ * ```
+ */
+export class FutureNotFinished extends AnyioError {
+  constructor() {
+    super("ANYIO_FUTURE_NOT_FINISHED", "the future has not finished yet");
+  }
+}
+
+/**
+ * Completing a `Future` a second time (`setResult`/`setException` after it already finished or
+ * failed). Whose fault: the caller's; a future is completed once.
+ *
+ * @example
+ * ```ts
+ * import { Future, FutureAlreadyFinished } from "anyio-ts";
+ * const future = new Future<number>();
+ * future.setResult(1);
+ * try {
+ *   future.setResult(2);
+ * } catch (e) {
+ *   console.assert(e instanceof FutureAlreadyFinished && future.returnValue === 1);
+ * }
+ * ```
+ */
+export class FutureAlreadyFinished extends AnyioError {
+  constructor(status: "finished" | "failed" = "finished") {
+    super("ANYIO_FUTURE_ALREADY_FINISHED", `the future has already ${status}`);
+  }
+}
