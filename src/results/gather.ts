@@ -22,7 +22,8 @@ export type GatherResults<F extends readonly (() => unknown)[]> = {
  * Unlike `Promise.all`, nothing is left running: if one task fails, the others are cancelled
  * and awaited, and every failure comes out together as one `ExceptionGroup` (always a group,
  * even for one failure, exactly as from `withTaskGroup`). With no functions it is a checkpoint
- * that returns `[]`.
+ * that returns `[]`. For a long or computed list, `amap((fn) => fn(), fns)` does the same
+ * without spreading the list into arguments (runtimes cap those at about 100,000).
  *
  * Cancellation: if the enclosing scope is cancelled while they run, every task is cancelled and
  * awaited, then `Cancelled` propagates.
