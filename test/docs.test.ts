@@ -35,7 +35,7 @@ const files = [
   ...readdirSync(join(repo, "docs"))
     .filter((f) => f.endsWith(".md"))
     .map((f) => `docs/${f}`),
-  ...sources("src/core"),
+  ...sources("src"),
 ];
 
 for (const file of files) {
