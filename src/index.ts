@@ -73,3 +73,12 @@ export { Future, type FutureOptions, type FutureStatus } from "./results/future.
 export { type GatherResults, gather } from "./results/gather.js";
 export { type RaceValue, race } from "./results/race.js";
 export { raceAny } from "./results/race-any.js";
+
+// sync
+
+export { CapacityLimiter, type CapacityLimiterStatistics } from "./sync/capacity-limiter.js";
+export { Condition, type ConditionStatistics } from "./sync/condition.js";
+export { Event, type EventStatistics } from "./sync/event.js";
+export { Lock, type LockOptions, type LockStatistics } from "./sync/lock.js";
+export { ResourceGuard } from "./sync/resource-guard.js";
+export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sync/semaphore.js";
