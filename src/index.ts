@@ -25,13 +25,16 @@ export {
   BusyResourceError,
   Cancelled,
   ClosedResourceError,
+  DelimiterNotFound,
   EndOfStream,
+  IncompleteRead,
   InvalidStateError,
   isAnyioError,
   TaskCancelled,
   TaskFailed,
   TaskNotFinished,
   TimeoutError,
+  TypedAttributeLookupError,
   WouldBlock,
 } from "./core/errors.js";
 export { catchGroup, type ErrorMatcher, ExceptionGroup } from "./core/exception-group.js";
@@ -82,3 +85,29 @@ export { Event, type EventStatistics } from "./sync/event.js";
 export { Lock, type LockOptions, type LockStatistics } from "./sync/lock.js";
 export { ResourceGuard } from "./sync/resource-guard.js";
 export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sync/semaphore.js";
+
+// streams
+
+export { AsyncResource } from "./streams/async-resource.js";
+export {
+  type AnyByteReceiveStream,
+  type AnyByteSendStream,
+  type AnyByteStream,
+  ByteReceiveStream,
+  ByteSendStream,
+  ByteStream,
+} from "./streams/byte-stream.js";
+export { Listener } from "./streams/listener.js";
+export {
+  createMemoryObjectStream,
+  MemoryObjectReceiveStream,
+  MemoryObjectSendStream,
+  type MemoryObjectStreamStatistics,
+} from "./streams/memory-object-stream.js";
+export { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./streams/object-stream.js";
+export {
+  type ExtraAttributes,
+  TypedAttribute,
+  TypedAttributeProvider,
+  typedAttribute,
+} from "./streams/typed-attribute.js";

@@ -349,3 +349,47 @@ export class FutureAlreadyFinished extends AnyioError {
     super("ANYIO_FUTURE_ALREADY_FINISHED", `the future has already ${status}`);
   }
 }
+
+/**
+ * `extra(attribute)` asked a resource for a typed attribute it does not provide, and no default
+ * was given. Whose fault: the caller's (pass a default to probe for an optional attribute).
+ */
+export class TypedAttributeLookupError extends AnyioError {
+  /** The name the missing attribute was made with. */
+  readonly attribute: string;
+
+  constructor(attribute: string) {
+    super("ANYIO_TYPED_ATTRIBUTE_LOOKUP", `Attribute "${attribute}" not found`);
+    this.attribute = attribute;
+  }
+}
+
+/**
+ * `receiveUntil()` read `maxBytes` bytes without finding the delimiter. Whose fault: the peer's
+ * (it sent a longer line than allowed) or the caller's limit. What was read stays buffered.
+ */
+export class DelimiterNotFound extends AnyioError {
+  /** The limit that was reached. */
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super(
+      "ANYIO_DELIMITER_NOT_FOUND",
+      `The delimiter was not found among the first ${maxBytes} bytes`,
+    );
+    this.maxBytes = maxBytes;
+  }
+}
+
+/**
+ * The stream ended before `receiveExactly()` or `receiveUntil()` could complete. Whose fault:
+ * the peer's (it closed early). What was read stays buffered.
+ */
+export class IncompleteRead extends AnyioError {
+  constructor() {
+    super(
+      "ANYIO_INCOMPLETE_READ",
+      "The stream was closed before the read operation could be completed",
+    );
+  }
+}
