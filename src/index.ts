@@ -90,6 +90,10 @@ export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./sy
 
 export { AsyncResource } from "./streams/async-resource.js";
 export {
+  BufferedByteReceiveStream,
+  BufferedByteStream,
+} from "./streams/buffered-byte-stream.js";
+export {
   type AnyByteReceiveStream,
   type AnyByteSendStream,
   type AnyByteStream,
@@ -104,7 +108,17 @@ export {
   MemoryObjectSendStream,
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-object-stream.js";
+export { MultiListener } from "./streams/multi-listener.js";
 export { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./streams/object-stream.js";
+export { StapledByteStream, StapledObjectStream } from "./streams/stapled-stream.js";
+export {
+  type TextErrors,
+  TextReceiveStream,
+  type TextReceiveStreamOptions,
+  TextSendStream,
+  type TextSendStreamOptions,
+  TextStream,
+} from "./streams/text-stream.js";
 export {
   type ExtraAttributes,
   TypedAttribute,
