@@ -101,6 +101,13 @@ export {
   ByteSendStream,
   ByteStream,
 } from "./streams/byte-stream.js";
+export {
+  FileReadStream,
+  FileStreamAttribute,
+  FileWriteStream,
+  type FileWriteStreamOptions,
+  type SeekWhence,
+} from "./streams/file-stream.js";
 export { Listener } from "./streams/listener.js";
 export {
   createMemoryObjectStream,
