@@ -26,12 +26,6 @@ function heartbeat(): void {
   lastTurn = performance.now();
 }
 
-function macrotask(): Promise<void> {
-  // Counted as a wake-up: a task yielding here is busy, not blocked.
-  wakeups.count++;
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 /**
  * Whether the event loop is overdue for a turn. Cheap: reads the clock once per
  * {@link CLOCK_EVERY} calls.
@@ -54,11 +48,24 @@ export function turnOverdue(): boolean {
 const RESOLVED = Promise.resolve();
 
 /**
+ * Yields to other tasks, without checking for cancellation: returns `ready` (a settled promise
+ * of `value`, made once by the caller) unless the event loop is overdue for a turn, and then
+ * resolves to `value` after one. Allocates nothing on the common path.
+ * @internal
+ */
+export function yieldThen<T>(ready: Promise<T>, value: T): Promise<T> {
+  if (!turnOverdue()) return ready;
+  // Counted as a wake-up: a task yielding here is busy, not blocked.
+  wakeups.count++;
+  return new Promise<T>((resolve) => setImmediate(resolve, value));
+}
+
+/**
  * Yields to other tasks, without checking for cancellation.
  * @internal
  */
 export function yieldNow(): Promise<void> {
-  return turnOverdue() ? macrotask() : RESOLVED;
+  return yieldThen(RESOLVED, undefined);
 }
 
 /**

@@ -26,8 +26,10 @@
  * the new owner holds the lock and meets the cancellation at its next checkpoint) saves the hop
  * but leaves the lock with a task that may never release it.
  */
-import { Waiter, wakeups } from "../../core/_internal/kernel.js";
-import { turnOverdue } from "../../core/checkpoint.js";
+import { Waiter } from "../../core/_internal/kernel.js";
+
+export { yieldThen } from "../../core/checkpoint.js";
+
 import type { Cancelled } from "../../core/errors.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: queues hold waiters of every value type
@@ -137,16 +139,4 @@ function deliverGrants(): void {
     w.resolve(w.grantedValue());
   }
   pending.length = 0;
-}
-
-/**
- * Resolves to `value` after a cancel-shielded checkpoint, as `await cancelShieldedCheckpoint()`
- * would, without allocating on the common path: `ready` (a settled promise of `value`) unless
- * the event loop is overdue for a turn, and then after one. Mirrors `yieldNow()` in
- * core/checkpoint.ts, which resolves to nothing.
- */
-export function yieldThen<T>(ready: Promise<T>, value: T): Promise<T> {
-  if (!turnOverdue()) return ready;
-  wakeups.count++; // a task yielding here is busy, not blocked
-  return new Promise<T>((resolve) => setImmediate(resolve, value));
 }
