@@ -172,9 +172,48 @@ export abstract class ByteStream extends ByteReceiveStream implements ByteSendSt
   abstract sendEof(): Promise<void>;
 }
 
-/** A byte receive stream, or an object stream of byte chunks: what the wrappers accept. */
+/**
+ * A byte receive stream, or an object stream of byte chunks: what the wrappers accept.
+ *
+ * @example
+ * ```ts
+ * import { type AnyByteReceiveStream, createMemoryObjectStream, TextReceiveStream } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * const source: AnyByteReceiveStream = receive; // chunks as objects are fine
+ * const text = new TextReceiveStream(source);
+ * send.sendNowait(new TextEncoder().encode("ok"));
+ * console.assert((await text.receive()) === "ok");
+ * await text.close();
+ * send.close();
+ * ```
+ */
 export type AnyByteReceiveStream = ByteReceiveStream | ObjectReceiveStream<Uint8Array>;
-/** A byte send stream, or an object stream of byte chunks: what the wrappers accept. */
+/**
+ * A byte send stream, or an object stream of byte chunks: what the wrappers accept.
+ *
+ * @example
+ * ```ts
+ * import { type AnyByteSendStream, createMemoryObjectStream, TextSendStream } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * const sink: AnyByteSendStream = send;
+ * await new TextSendStream(sink).send("ok");
+ * console.assert(receive.receiveNowait().length === 2);
+ * send.close();
+ * receive.close();
+ * ```
+ */
 export type AnyByteSendStream = ByteSendStream | ObjectSendStream<Uint8Array>;
-/** A two-way byte stream, or a two-way object stream of byte chunks. */
+/**
+ * A two-way byte stream, or a two-way object stream of byte chunks.
+ *
+ * @example
+ * ```ts
+ * import { type AnyByteStream, createMemoryObjectStream, StapledObjectStream, TextStream } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * const transport: AnyByteStream = new StapledObjectStream(send, receive);
+ * await using text = new TextStream(transport);
+ * await text.send("echo");
+ * console.assert((await text.receive()) === "echo");
+ * ```
+ */
 export type AnyByteStream = ByteStream | ObjectStream<Uint8Array>;

@@ -76,7 +76,19 @@ function pathOf(path: string | URL): string {
   return path;
 }
 
-/** Where `seek()` measures from: the start, the current position, or the end of the file. */
+/**
+ * Where `seek()` measures from: 0 the start, 1 the current position, 2 the end of the file.
+ *
+ * @example
+ * ```ts
+ * import { FileReadStream, type SeekWhence } from "anyio-ts";
+ * import { fileURLToPath } from "node:url";
+ * const fromEnd: SeekWhence = 2;
+ * await using stream = await FileReadStream.fromPath(fileURLToPath(import.meta.url));
+ * const last = await stream.seek(-1, fromEnd);
+ * console.assert((await stream.receive()).length === 1 && last >= 0);
+ * ```
+ */
 export type SeekWhence = 0 | 1 | 2;
 
 /**
@@ -268,7 +280,26 @@ export class FileReadStream extends ByteReceiveStream {
   }
 }
 
-/** Options of {@link FileWriteStream.fromPath}. */
+/**
+ * Options of {@link FileWriteStream.fromPath}.
+ *
+ * @example
+ * ```ts
+ * import { FileWriteStream, type FileWriteStreamOptions } from "anyio-ts";
+ * import { readFile, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const path = join(tmpdir(), `anyio-append-${process.pid}-${Date.now()}.txt`);
+ * await writeFile(path, "a");
+ * const options: FileWriteStreamOptions = { append: true };
+ * {
+ *   await using stream = await FileWriteStream.fromPath(path, options);
+ *   await stream.send(new TextEncoder().encode("b"));
+ * }
+ * console.assert((await readFile(path, "utf8")) === "ab");
+ * await rm(path);
+ * ```
+ */
 export interface FileWriteStreamOptions {
   /**
    * Add to the end of the file instead of replacing its content.

@@ -25,7 +25,20 @@ import { EMPTY, MemoryState, ReceiveWaiter, SendWaiter } from "./_internal/memor
 import { yieldValue } from "./_internal/yield-value.js";
 import { ObjectReceiveStream, ObjectSendStream } from "./object-stream.js";
 
-/** What {@link MemoryObjectSendStream.statistics} reports; the same from every clone. */
+/**
+ * What {@link MemoryObjectSendStream.statistics} reports; the same from every clone.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, type MemoryObjectStreamStatistics } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<string>(4);
+ * send.sendNowait("queued");
+ * const stats: MemoryObjectStreamStatistics = receive.statistics();
+ * console.assert(stats.currentBufferUsed === 1 && stats.openSendStreams === 1);
+ * send.close();
+ * receive.close();
+ * ```
+ */
 export interface MemoryObjectStreamStatistics {
   /** How many items are in the buffer. */
   readonly currentBufferUsed: number;

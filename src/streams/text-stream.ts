@@ -18,10 +18,36 @@ import type { ExtraAttributes } from "./typed-attribute.js";
  * What to do with bytes that are not valid in the encoding (when receiving) or characters that
  * cannot be encoded (lone surrogates, when sending): `"strict"` throws a `TypeError`;
  * `"replace"` puts U+FFFD in their place when decoding and `"?"` when encoding.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, type TextErrors, TextReceiveStream } from "anyio-ts";
+ * const errors: TextErrors = "replace";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * send.sendNowait(new Uint8Array([0x61, 0xff]));
+ * const text = new TextReceiveStream(receive, { errors });
+ * console.assert((await text.receive()) === "a\uFFFD");
+ * await text.close();
+ * send.close();
+ * ```
  */
 export type TextErrors = "strict" | "replace";
 
-/** Options of {@link TextReceiveStream} and {@link TextStream}. */
+/**
+ * Options of {@link TextReceiveStream} and {@link TextStream}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, TextReceiveStream, type TextReceiveStreamOptions } from "anyio-ts";
+ * const options: TextReceiveStreamOptions = { encoding: "utf-16le", errors: "strict" };
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * send.sendNowait(new Uint8Array([0x68, 0x00]));
+ * const text = new TextReceiveStream(receive, options);
+ * console.assert((await text.receive()) === "h");
+ * await text.close();
+ * send.close();
+ * ```
+ */
 export interface TextReceiveStreamOptions {
   /**
    * The encoding of the bytes, any label `TextDecoder` knows.
@@ -35,7 +61,20 @@ export interface TextReceiveStreamOptions {
   errors?: TextErrors;
 }
 
-/** Options of {@link TextSendStream}. */
+/**
+ * Options of {@link TextSendStream}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, TextSendStream, type TextSendStreamOptions } from "anyio-ts";
+ * const options: TextSendStreamOptions = { errors: "replace" };
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * await new TextSendStream(send, options).send("\uD800");
+ * console.assert(new TextDecoder().decode(receive.receiveNowait()) === "?");
+ * send.close();
+ * receive.close();
+ * ```
+ */
 export interface TextSendStreamOptions {
   /**
    * The encoding to send: only UTF-8 (what `TextEncoder` writes).

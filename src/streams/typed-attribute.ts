@@ -16,6 +16,13 @@ declare const valueType: unique symbol;
 /**
  * A marker for one typed attribute; make it with {@link typedAttribute}. Compared by identity:
  * two markers with the same name are different attributes.
+ *
+ * @example
+ * ```ts
+ * import { TypedAttribute, typedAttribute } from "anyio-ts";
+ * const remotePort: TypedAttribute<number> = typedAttribute<number>("remotePort");
+ * console.assert(remotePort instanceof TypedAttribute && String(remotePort) === "TypedAttribute(remotePort)");
+ * ```
  */
 export class TypedAttribute<T> {
   /** @internal Carries `T` for the type checker; never set. */
@@ -53,7 +60,22 @@ export function typedAttribute<T>(name: string): TypedAttribute<T> {
   return new TypedAttribute<T>(name);
 }
 
-/** What a provider offers: for each attribute, a function that reads its current value. */
+/**
+ * What a provider offers: for each attribute, a function that reads its current value. Give the
+ * map's types when the attributes' value types differ.
+ *
+ * @example
+ * ```ts
+ * import { type ExtraAttributes, type TypedAttribute, typedAttribute } from "anyio-ts";
+ * const host = typedAttribute<string>("host");
+ * const port = typedAttribute<number>("port");
+ * const attributes: ExtraAttributes = new Map<TypedAttribute<unknown>, () => unknown>([
+ *   [host, () => "localhost"],
+ *   [port, () => 8080],
+ * ]);
+ * console.assert(attributes.get(port)?.() === 8080);
+ * ```
+ */
 export type ExtraAttributes = ReadonlyMap<TypedAttribute<unknown>, () => unknown>;
 
 /** @internal The attributes of something that has none. */
