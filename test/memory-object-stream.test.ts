@@ -33,6 +33,18 @@ function pair<T>(size = 0): [MemoryObjectSendStream<T>, MemoryObjectReceiveStrea
   return ends;
 }
 
+describe("createMemoryObjectStream types", () => {
+  it("types both ends by the item type", () => {
+    const [send, receive] = createMemoryObjectStream<number>(1);
+    // @ts-expect-error: only numbers may be sent (the type checker refuses; JavaScript does not)
+    send.sendNowait("one");
+    const item: number = receive.receiveNowait();
+    assert.equal(item, "one");
+    send.close();
+    receive.close();
+  });
+});
+
 describe("createMemoryObjectStream", () => {
   it("rejects a buffer size that is not an integer or Infinity", () => {
     assert.throws(

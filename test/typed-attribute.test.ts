@@ -160,3 +160,16 @@ describe("ByteReceiveStream", () => {
     assert.equal(total, 5);
   });
 });
+
+describe("typed attribute types", () => {
+  it("type the value by the attribute, and the default into the result", () => {
+    const paint = new Paint();
+    const c: string = paint.extra(colour);
+    const orNull: string | null = paint.extra(colour, null);
+    // @ts-expect-error: a string attribute's value is not a number
+    const wrong: number = paint.extra(colour);
+    // @ts-expect-error: with a default, the result may be the default's type
+    const notNull: string = paint.extra(colour, null);
+    assert.deepEqual([c, orNull, wrong, notNull], ["blue", "blue", "blue", "blue"]);
+  });
+});
