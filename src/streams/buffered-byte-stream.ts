@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { checkpointIfCancelled } from "../core/checkpoint.js";
+import { checkpointIfCancelled, yieldValue } from "../core/checkpoint.js";
 import {
   BusyResourceError,
   ClosedResourceError,
@@ -20,7 +20,6 @@ import {
 } from "../core/errors.js";
 import { ByteBuffer } from "./_internal/byte-buffer.js";
 import { checkBytes, checkMaxBytes, DEFAULT_MAX_BYTES, describeValue } from "./_internal/checks.js";
-import { yieldValue } from "./_internal/yield-value.js";
 import {
   type AnyByteReceiveStream,
   type AnyByteStream,

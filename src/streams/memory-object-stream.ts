@@ -14,7 +14,7 @@
  * @module
  */
 import { currentNode, effectiveCancel, park } from "../core/_internal/kernel.js";
-import { yieldNow } from "../core/checkpoint.js";
+import { yieldNow, yieldValue } from "../core/checkpoint.js";
 import {
   BrokenResourceError,
   ClosedResourceError,
@@ -22,7 +22,6 @@ import {
   WouldBlock,
 } from "../core/errors.js";
 import { EMPTY, MemoryState, ReceiveWaiter, SendWaiter } from "./_internal/memory-state.js";
-import { yieldValue } from "./_internal/yield-value.js";
 import { ObjectReceiveStream, ObjectSendStream } from "./object-stream.js";
 
 /**
