@@ -264,14 +264,23 @@ export function runInNode<A extends unknown[], R>(
  * Attaches `task` under `parent` and starts `fn(...args)` in it on a later microtask, so the
  * spawner keeps running until it yields, as in AnyIO. The task's owner hears how it ended.
  *
- * The microtask is queued from inside the task's own context, so the task sees the spawner's
+ * The start is deferred from inside the task's own context, so the task sees the spawner's
  * other `AsyncLocalStorage` values too (a request id, a trace context), not those of whoever
  * spawned first in the same tick.
  */
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
   live.tasks++;
-  runCarrying(task, queueMicrotask, startCarried);
+  runCarrying(task, deferStart);
+}
+
+const SETTLED = Promise.resolve();
+
+// A reaction on a settled promise runs on a later microtask in the context it was made in: the
+// cheapest deferral that keeps the spawner's context (Node's queueMicrotask costs an
+// AsyncResource and a bound function per call: 18.7k against 14.3k instructions per task).
+function deferStart(): void {
+  SETTLED.then(startCarried);
 }
 
 function startCarried(): void {
