@@ -60,21 +60,92 @@ export interface Clock {
 /** The longest delay `setTimeout` takes before it wraps around to 1 ms. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
-function armReal(target: TimerTarget, due: number): void {
-  const delay = Math.min(Math.max(due - performance.now(), 0), MAX_TIMEOUT);
-  target.timerSlot = setTimeout(fireReal, delay, target, due);
+/**
+ * Every timer of the real clock in one binary heap ordered by due time, behind a single native
+ * `setTimeout` armed for the earliest. A sleeping task then costs a heap slot instead of a
+ * runtime timer object with its argument list, and cancelling it is a heap removal. (As Trio
+ * keeps its deadlines.) `timerSlot` holds the target's index in the heap.
+ */
+const targets: TimerTarget[] = [];
+const dues: number[] = [];
+let native: ReturnType<typeof setTimeout> | undefined;
+let nativeDue = Number.POSITIVE_INFINITY;
+
+function place(target: TimerTarget, due: number, i: number): void {
+  targets[i] = target;
+  dues[i] = due;
+  target.timerSlot = i;
 }
 
-function fireReal(target: TimerTarget, due: number): void {
-  if (due > performance.now()) {
-    // Early (setTimeout works in whole milliseconds of a cached loop time), or longer than
-    // setTimeout can take: wait the rest, so a timer never fires before its due time.
-    armReal(target, due);
+function siftUp(i: number): void {
+  const target = targets[i] as TimerTarget;
+  const due = dues[i] as number;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if ((dues[parent] as number) <= due) break;
+    place(targets[parent] as TimerTarget, dues[parent] as number, i);
+    i = parent;
+  }
+  place(target, due, i);
+}
+
+function siftDown(i: number): void {
+  const n = targets.length;
+  const target = targets[i] as TimerTarget;
+  const due = dues[i] as number;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && (dues[child + 1] as number) < (dues[child] as number)) child++;
+    if ((dues[child] as number) >= due) break;
+    place(targets[child] as TimerTarget, dues[child] as number, i);
+    i = child;
+  }
+  place(target, due, i);
+}
+
+function removeAt(i: number): void {
+  const last = targets.length - 1;
+  (targets[i] as TimerTarget).timerSlot = undefined;
+  if (i !== last) {
+    place(targets[last] as TimerTarget, dues[last] as number, i);
+    targets.pop();
+    dues.pop();
+    siftDown(i);
+    siftUp(i);
+  } else {
+    targets.pop();
+    dues.pop();
+  }
+  live.timers--;
+}
+
+function armNative(): void {
+  if (targets.length === 0) {
+    if (native !== undefined) clearTimeout(native);
+    native = undefined;
+    nativeDue = Number.POSITIVE_INFINITY;
     return;
   }
-  target.timerSlot = undefined;
-  live.timers--;
-  target.onTimer();
+  const due = dues[0] as number;
+  if (native !== undefined && nativeDue <= due) return;
+  if (native !== undefined) clearTimeout(native);
+  nativeDue = due;
+  native = setTimeout(fireDue, Math.min(Math.max(due - performance.now(), 0), MAX_TIMEOUT));
+}
+
+function fireDue(): void {
+  native = undefined;
+  nativeDue = Number.POSITIVE_INFINITY;
+  // Never early: setTimeout works in whole milliseconds of a cached loop time, so whatever is
+  // not due yet waits for another round.
+  const now = performance.now();
+  while (targets.length > 0 && (dues[0] as number) <= now) {
+    const target = targets[0] as TimerTarget;
+    removeAt(0);
+    target.onTimer();
+  }
+  armNative();
 }
 
 /**
@@ -96,13 +167,15 @@ export const realClock: Clock = {
   setTimer(target, delay) {
     if (target.timerSlot !== undefined) realClock.clearTimer(target);
     live.timers++;
-    armReal(target, performance.now() + delay);
+    targets.push(target);
+    dues.push(performance.now() + delay);
+    siftUp(targets.length - 1);
+    if (targets[0] === target) armNative();
   },
   clearTimer(target) {
-    const id = target.timerSlot as ReturnType<typeof setTimeout> | undefined;
-    if (id === undefined) return;
-    clearTimeout(id);
-    target.timerSlot = undefined;
-    live.timers--;
+    const i = target.timerSlot;
+    if (i === undefined) return;
+    removeAt(i as number);
+    if (targets.length === 0) armNative();
   },
 };

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { realClock, type TimerTarget } from "../src/index.js";
+import { describe, it } from "./harness.js";
+
+interface Probe extends TimerTarget {
+  due: number;
+  firedAt: number | undefined;
+}
+
+function probe(fired: Probe[]): Probe {
+  const p: Probe = {
+    timerSlot: undefined,
+    due: 0,
+    firedAt: undefined,
+    onTimer() {
+      p.firedAt = realClock.now();
+      fired.push(p);
+    },
+  };
+  return p;
+}
+
+describe("realClock", () => {
+  it("fires every armed timer once, in due order, never early, and no cleared one", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ delay: fc.integer({ min: 0, max: 12 }), clear: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        async (plan) => {
+          const fired: Probe[] = [];
+          const probes = plan.map(({ delay }) => {
+            const p = probe(fired);
+            p.due = realClock.now() + delay;
+            realClock.setTimer(p, delay);
+            return p;
+          });
+          plan.forEach(({ clear }, i) => {
+            if (clear) realClock.clearTimer(probes[i] as Probe);
+          });
+          const expected = probes.filter((_, i) => !plan[i]?.clear);
+          const started = realClock.now();
+          while (fired.length < expected.length && realClock.now() - started < 1_000) {
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          assert.equal(fired.length, expected.length);
+          for (const p of fired) {
+            assert.ok((p.firedAt as number) >= p.due, "a timer fired early");
+            assert.equal(p.timerSlot, undefined);
+          }
+          for (let i = 1; i < fired.length; i++) {
+            assert.ok((fired[i] as Probe).due >= (fired[i - 1] as Probe).due, "out of order");
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("re-arms a target that is armed again, keeping only the last due time", async () => {
+    const fired: Probe[] = [];
+    const p = probe(fired);
+    realClock.setTimer(p, 1_000);
+    realClock.setTimer(p, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fired.length, 1);
+  });
+
+  it("ignores clearing a target that is not armed", () => {
+    const p = probe([]);
+    realClock.clearTimer(p);
+    realClock.setTimer(p, 5);
+    realClock.clearTimer(p);
+    realClock.clearTimer(p);
+    assert.equal(p.timerSlot, undefined);
+  });
+});
