@@ -3,45 +3,22 @@ import {
   asCompleted,
   Cancelled,
   CancelScope,
-  ExceptionGroup,
+  type ExceptionGroup,
   Future,
   formatTaskTree,
   getRunningTasks,
   named,
   sleep,
-  sleepForever,
   TaskFailed,
   type TaskHandle,
   waitAllTasksBlocked,
   withTaskGroup,
 } from "../src/index.js";
+import { type Equal, rejectsWithGroup, sleeper } from "./_support/helpers.js";
 import { describe, it } from "./harness.js";
-
-/** `true` only if `A` and `B` are the same type (a type-level test: `npm run typecheck`). */
-type Equal<A, B> =
-  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-
-function rejectsWithGroup(promise: Promise<unknown>, check: (e: ExceptionGroup) => void) {
-  return assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof ExceptionGroup, `expected an ExceptionGroup, got ${e}`);
-    check(e);
-    return true;
-  });
-}
 
 function messages(e: ExceptionGroup): string[] {
   return e.exceptions.map((x) => (x as Error).message).sort();
-}
-
-/** A task function that sleeps until cancelled and records that its cleanup ran. */
-function sleeper(name: string, cleaned: string[]) {
-  return named(name, async (): Promise<never> => {
-    try {
-      return await sleepForever();
-    } finally {
-      cleaned.push(name);
-    }
-  });
 }
 
 describe("asCompleted", () => {

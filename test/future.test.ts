@@ -16,11 +16,8 @@ import {
   waitAllTasksBlocked,
   withTaskGroup,
 } from "../src/index.js";
+import type { Equal } from "./_support/helpers.js";
 import { describe, it } from "./harness.js";
-
-/** `true` only if `A` and `B` are the same type (a type-level test: `npm run typecheck`). */
-type Equal<A, B> =
-  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 function isError(type: new (...args: never[]) => Error, message: string) {
   return (e: unknown) => {

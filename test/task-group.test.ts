@@ -20,15 +20,8 @@ import {
   type TaskStatus,
   withTaskGroup,
 } from "../src/index.js";
+import { rejectsWithGroup } from "./_support/helpers.js";
 import { describe, it } from "./harness.js";
-
-function rejectsWithGroup(promise: Promise<unknown>, check: (e: ExceptionGroup) => void) {
-  return assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof ExceptionGroup, `expected an ExceptionGroup, got ${e}`);
-    check(e);
-    return true;
-  });
-}
 
 describe("withTaskGroup", () => {
   it("waits for every task, including tasks started by tasks", async () => {
