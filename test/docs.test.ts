@@ -48,15 +48,21 @@ for (const file of files) {
         const dir = mkdtempSync(join(tmpdir(), "anyio-doc-"));
         const path = join(dir, `block-${index + 1}.mjs`);
         writeFileSync(path, js);
-        const log = console.log;
+        const { log, assert: consoleAssert } = console;
         const lines: unknown[][] = [];
         console.log = (...args: unknown[]) => {
           lines.push(args);
+        };
+        // An example's console.assert must fail the test, not just print.
+        console.assert = (condition?: unknown, ...data: unknown[]) => {
+          if (!condition)
+            throw new Error(`console.assert failed in the example: ${data.join(" ")}`);
         };
         try {
           await import(pathToFileURL(path).href);
         } finally {
           console.log = log;
+          console.assert = consoleAssert;
           rmSync(dir, { recursive: true, force: true });
         }
         assert.ok(

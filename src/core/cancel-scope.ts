@@ -23,7 +23,18 @@ import { type Clock, realClock, type TimerTarget } from "./clock.js";
 import { InvalidStateError, isCancellation, TimeoutError } from "./errors.js";
 import { ExceptionGroup } from "./exception-group.js";
 
-/** Options of {@link CancelScope}. */
+/**
+ * Options of {@link CancelScope}.
+ *
+ * @example
+ * ```ts
+ * import { CancelScope, type CancelScopeOptions, currentTime, sleep } from "anyio-ts";
+ * const options: CancelScopeOptions = { deadline: currentTime() + 5, shield: true };
+ * const scope = new CancelScope(options);
+ * await scope.run(() => sleep(1_000));
+ * console.assert(scope.cancelledCaught);
+ * ```
+ */
 export interface CancelScopeOptions {
   /**
    * When the scope cancels itself, in milliseconds on the clock of `currentTime()`.
@@ -37,13 +48,33 @@ export interface CancelScopeOptions {
   shield?: boolean;
 }
 
-/** Options of {@link moveOnAfter} and {@link moveOnAt}. */
+/**
+ * Options of {@link moveOnAfter} and {@link moveOnAt}.
+ *
+ * @example
+ * ```ts
+ * import { moveOnAfter, type MoveOnOptions, sleep } from "anyio-ts";
+ * const options: MoveOnOptions = { shield: true }; // outside cancellation is kept out
+ * await moveOnAfter(5, options).run(() => sleep(1_000));
+ * ```
+ */
 export interface MoveOnOptions {
   /** @default false */
   shield?: boolean;
 }
 
-/** Options of {@link failAfter} and {@link failAt}. */
+/**
+ * Options of {@link failAfter} and {@link failAt}.
+ *
+ * @example
+ * ```ts
+ * import { failAfter, type FailAfterOptions, sleep, TimeoutError } from "anyio-ts";
+ * const options: FailAfterOptions = { reason: "the database did not answer" };
+ * await failAfter(5, options)
+ *   .run(() => sleep(1_000))
+ *   .catch((e) => console.assert(e instanceof TimeoutError && e.message === options.reason));
+ * ```
+ */
 export interface FailAfterOptions extends MoveOnOptions {
   /**
    * The message of the `TimeoutError` thrown when the deadline passes.

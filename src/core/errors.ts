@@ -353,6 +353,21 @@ export class FutureAlreadyFinished extends AnyioError {
 /**
  * `extra(attribute)` asked a resource for a typed attribute it does not provide, and no default
  * was given. Whose fault: the caller's (pass a default to probe for an optional attribute).
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, typedAttribute, TypedAttributeLookupError } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<number>();
+ * const missing = typedAttribute<string>("nowhere");
+ * try {
+ *   receive.extra(missing);
+ * } catch (e) {
+ *   console.assert(e instanceof TypedAttributeLookupError);
+ * }
+ * console.assert(receive.extra(missing, "fallback") === "fallback");
+ * send.close();
+ * receive.close();
+ * ```
  */
 export class TypedAttributeLookupError extends AnyioError {
   /** The name the missing attribute was made with. */
@@ -367,6 +382,19 @@ export class TypedAttributeLookupError extends AnyioError {
 /**
  * `receiveUntil()` read `maxBytes` bytes without finding the delimiter. Whose fault: the peer's
  * (it sent a longer line than allowed) or the caller's limit. What was read stays buffered.
+ *
+ * @example
+ * ```ts
+ * import { BufferedByteReceiveStream, createMemoryObjectStream, DelimiterNotFound } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * send.sendNowait(new TextEncoder().encode("no newline in sight"));
+ * const stream = new BufferedByteReceiveStream(receive);
+ * await stream
+ *   .receiveUntil(new TextEncoder().encode("\n"), 8)
+ *   .catch((e) => console.assert(e instanceof DelimiterNotFound && e.maxBytes === 8));
+ * send.close();
+ * await stream.close();
+ * ```
  */
 export class DelimiterNotFound extends AnyioError {
   /** The limit that was reached. */
@@ -384,6 +412,17 @@ export class DelimiterNotFound extends AnyioError {
 /**
  * The stream ended before `receiveExactly()` or `receiveUntil()` could complete. Whose fault:
  * the peer's (it closed early). What was read stays buffered.
+ *
+ * @example
+ * ```ts
+ * import { BufferedByteReceiveStream, createMemoryObjectStream, IncompleteRead } from "anyio-ts";
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+ * send.sendNowait(new Uint8Array([1, 2]));
+ * send.close(); // the peer goes away after two bytes
+ * const stream = new BufferedByteReceiveStream(receive);
+ * await stream.receiveExactly(4).catch((e) => console.assert(e instanceof IncompleteRead));
+ * await stream.close();
+ * ```
  */
 export class IncompleteRead extends AnyioError {
   constructor() {

@@ -11,7 +11,17 @@
 // biome-ignore lint/suspicious/noExplicitAny: constructors of any error class are accepted
 type ErrorClass<E> = abstract new (...args: any[]) => E;
 
-/** A class to match by `instanceof`, or a predicate over a leaf error. */
+/**
+ * A class to match by `instanceof`, or a predicate over a leaf error.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorMatcher, ExceptionGroup } from "anyio-ts";
+ * const timeouts: ErrorMatcher<Error> = (e) => e instanceof Error && e.message.includes("timed out");
+ * const group = new ExceptionGroup("x", [new Error("timed out"), new TypeError("bad")]);
+ * console.assert(group.subgroup(timeouts)?.exceptions.length === 1);
+ * ```
+ */
 export type ErrorMatcher<E> = ErrorClass<E> | ((error: unknown) => boolean);
 
 function toPredicate(matcher: ErrorMatcher<unknown>): (error: unknown) => boolean {

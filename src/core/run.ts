@@ -8,7 +8,16 @@ import { cancelNode, RootTask, roots, runInNode } from "./_internal/kernel.js";
 import { type Clock, realClock } from "./clock.js";
 import { isCancellation } from "./errors.js";
 
-/** Options of {@link run}. */
+/**
+ * Options of {@link run}.
+ *
+ * @example
+ * ```ts
+ * import { realClock, run, type RunOptions, sleep } from "anyio-ts";
+ * const options: RunOptions = { clock: realClock, handleSignals: false };
+ * await run(() => sleep(1), options);
+ * ```
+ */
 export interface RunOptions {
   /**
    * The clock for every deadline and sleep under this run (a virtual clock in tests).

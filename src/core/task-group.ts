@@ -37,6 +37,15 @@ export type { TaskHandleStatus } from "./_internal/kernel.js";
 /**
  * Given to a task started with `TaskGroup.start()`: call `started(value)` once the task is
  * ready; `start()` then returns `value`.
+ *
+ * @example
+ * ```ts
+ * import { type TaskStatus, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   const port = await tg.start(async (status: TaskStatus<number>) => status.started(8080));
+ *   console.assert(port === 8080);
+ * });
+ * ```
  */
 export interface TaskStatus<T = unknown> {
   /**

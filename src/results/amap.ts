@@ -24,7 +24,17 @@ import { isCancellation } from "../core/errors.js";
 import { type TaskGroup, type TaskHandle, withTaskGroup } from "../core/task-group.js";
 import { nameLike, show } from "./_internal/checks.js";
 
-/** Options of {@link amap}. */
+/**
+ * Options of {@link amap}.
+ *
+ * @example
+ * ```ts
+ * import { amap, type AmapOptions, sleep } from "anyio-ts";
+ * const options: AmapOptions = { limit: 2 }; // at most two calls at once
+ * const doubled = await amap(async (n: number) => { await sleep(1); return n * 2; }, [1, 2, 3], options);
+ * console.assert(doubled.join() === "2,4,6");
+ * ```
+ */
 export interface AmapOptions {
   /**
    * How many calls of the function may run at once: an integer ≥ 1, or `Infinity`.

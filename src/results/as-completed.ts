@@ -31,13 +31,34 @@ import { checkFunctions, nameLike, show } from "./_internal/checks.js";
 /**
  * The task handles of `asCompleted`, in completion order, for `for await`. Leaving the loop
  * early cancels the tasks that have not finished, and ends the iteration for good.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, type CompletedHandles, sleep } from "anyio-ts";
+ * const first = await asCompleted(
+ *   [async () => { await sleep(20); return "slow"; }, async () => "fast"],
+ *   async (handles: CompletedHandles<string>) => {
+ *     for await (const handle of handles) return handle.result(); // the rest are cancelled
+ *   },
+ * );
+ * console.assert(first === "fast");
+ * ```
  */
 export interface CompletedHandles<T> extends AsyncIterableIterator<TaskHandle<T>> {
   /** How many handles have not been handed out yet. */
   readonly remaining: number;
 }
 
-/** The awaited return type of the functions of a list, as a union. */
+/**
+ * The awaited return type of the functions of a list, as a union.
+ *
+ * @example
+ * ```ts
+ * import type { CompletedValue } from "anyio-ts";
+ * const value: CompletedValue<[() => Promise<number>, () => string]> = "either"; // number | string
+ * console.assert(typeof value === "string");
+ * ```
+ */
 export type CompletedValue<F extends readonly (() => unknown)[]> = F[number] extends () => infer R
   ? Awaited<R>
   : never;

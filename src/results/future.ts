@@ -12,10 +12,32 @@ import {
   FutureNotFinished,
 } from "../core/errors.js";
 
-/** Status of a {@link Future}: `"pending"` until it is completed or cancelled, then final. */
+/**
+ * Status of a {@link Future}: `"pending"` until it is completed or cancelled, then final.
+ *
+ * @example
+ * ```ts
+ * import { Future, type FutureStatus } from "anyio-ts";
+ * const future = new Future<number>();
+ * const before: FutureStatus = future.status;
+ * future.setResult(1);
+ * console.assert(before === "pending" && future.status === "finished");
+ * ```
+ */
 export type FutureStatus = "pending" | "finished" | "cancelled" | "failed";
 
-/** Options of the {@link Future} constructor. */
+/**
+ * Options of the {@link Future} constructor.
+ *
+ * @example
+ * ```ts
+ * import { Future, type FutureOptions } from "anyio-ts";
+ * const options: FutureOptions = { name: "config loaded" };
+ * const future = new Future<string>(options);
+ * future.setResult("ok");
+ * console.assert((await future.result()) === "ok");
+ * ```
+ */
 export interface FutureOptions {
   /**
    * A name, shown by `toString()` and in the task tree while tasks wait for it.

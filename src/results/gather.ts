@@ -8,7 +8,17 @@ import { checkpoint } from "../core/checkpoint.js";
 import { type TaskHandle, withTaskGroup } from "../core/task-group.js";
 import { checkFunctions } from "./_internal/checks.js";
 
-/** The awaited return type of each function of a tuple, in the same positions. */
+/**
+ * The awaited return type of each function of a tuple, in the same positions.
+ *
+ * @example
+ * ```ts
+ * import { gather, type GatherResults } from "anyio-ts";
+ * const fns = [() => 1, async () => "two"] as const;
+ * const results: GatherResults<typeof fns> = await gather(...fns); // [number, string]
+ * console.assert(results[0] === 1 && results[1] === "two");
+ * ```
+ */
 export type GatherResults<F extends readonly (() => unknown)[]> = {
   -readonly [K in keyof F]: F[K] extends () => infer R ? Awaited<R> : never;
 };

@@ -8,7 +8,17 @@ import { isCancellation } from "../core/errors.js";
 import { withTaskGroup } from "../core/task-group.js";
 import { checkFunctions, nameLike } from "./_internal/checks.js";
 
-/** The awaited return type of the functions of a list, as a union. */
+/**
+ * The awaited return type of the functions of a list, as a union.
+ *
+ * @example
+ * ```ts
+ * import { race, type RaceValue, sleep } from "anyio-ts";
+ * const fns = [async () => { await sleep(20); return 1; }, async () => "fast"] as const;
+ * const winner: RaceValue<typeof fns> = await race(...fns); // number | string
+ * console.assert(winner === "fast");
+ * ```
+ */
 export type RaceValue<F extends readonly (() => unknown)[]> = F[number] extends () => infer R
   ? Awaited<R>
   : never;

@@ -21,7 +21,19 @@ import { TaskInfo } from "../core/tasks.js";
 import { show } from "./_internal/checks.js";
 import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
 
-/** What {@link CapacityLimiter.statistics} reports. */
+/**
+ * What {@link CapacityLimiter.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * import { CapacityLimiter, type CapacityLimiterStatistics } from "anyio-ts";
+ * const limiter = new CapacityLimiter(2);
+ * await limiter.acquire();
+ * const stats: CapacityLimiterStatistics = limiter.statistics();
+ * console.assert(stats.borrowedTokens === 1 && stats.totalTokens === 2);
+ * limiter.release();
+ * ```
+ */
 export interface CapacityLimiterStatistics {
   /** How many tokens are held (reserved for a woken waiter included). */
   readonly borrowedTokens: number;

@@ -9,7 +9,17 @@ import { checkCount, show } from "./_internal/checks.js";
 import { grant, QueuedWaiter, WaiterQueue } from "./_internal/waiter-queue.js";
 import { Lock, type LockStatistics } from "./lock.js";
 
-/** What {@link Condition.statistics} reports. */
+/**
+ * What {@link Condition.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * import { Condition, type ConditionStatistics } from "anyio-ts";
+ * const condition = new Condition();
+ * const stats: ConditionStatistics = condition.statistics();
+ * console.assert(stats.tasksWaiting === 0 && !stats.lockStatistics.locked);
+ * ```
+ */
 export interface ConditionStatistics {
   /** How many tasks are blocked in `wait()`, not yet notified. */
   readonly tasksWaiting: number;

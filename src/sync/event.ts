@@ -7,7 +7,16 @@ import { park } from "../core/_internal/kernel.js";
 import { checkpoint } from "../core/checkpoint.js";
 import { QueuedWaiter, WaiterQueue } from "./_internal/waiter-queue.js";
 
-/** What {@link Event.statistics} reports. */
+/**
+ * What {@link Event.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * import { Event, type EventStatistics } from "anyio-ts";
+ * const stats: EventStatistics = new Event().statistics();
+ * console.assert(stats.tasksWaiting === 0);
+ * ```
+ */
 export interface EventStatistics {
   /** How many tasks are blocked in {@link Event.wait}. */
   readonly tasksWaiting: number;

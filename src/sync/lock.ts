@@ -23,7 +23,17 @@ import { InvalidStateError, WouldBlock } from "../core/errors.js";
 import { TaskInfo } from "../core/tasks.js";
 import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
 
-/** Options of {@link Lock}. */
+/**
+ * Options of {@link Lock}.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockOptions } from "anyio-ts";
+ * const options: LockOptions = { fastAcquire: true };
+ * const lock = new Lock(options);
+ * await lock.run(async () => console.assert(lock.locked()));
+ * ```
+ */
 export interface LockOptions {
   /**
    * Skip the yield on an uncontended `acquire()`: it then only checks for cancellation, so a
@@ -33,7 +43,19 @@ export interface LockOptions {
   fastAcquire?: boolean;
 }
 
-/** What {@link Lock.statistics} reports. */
+/**
+ * What {@link Lock.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockStatistics } from "anyio-ts";
+ * const lock = new Lock();
+ * await lock.acquire();
+ * const stats: LockStatistics = lock.statistics();
+ * console.assert(stats.locked && stats.owner !== null && stats.tasksWaiting === 0);
+ * lock.release();
+ * ```
+ */
 export interface LockStatistics {
   /** Whether the lock is held. */
   readonly locked: boolean;

@@ -12,7 +12,17 @@ import { WouldBlock } from "../core/errors.js";
 import { checkCount, show } from "./_internal/checks.js";
 import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
 
-/** Options of {@link Semaphore}. */
+/**
+ * Options of {@link Semaphore}.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, type SemaphoreOptions } from "anyio-ts";
+ * const options: SemaphoreOptions = { maxValue: 3 };
+ * const semaphore = new Semaphore(3, options);
+ * await semaphore.run(async () => console.assert(semaphore.value === 2));
+ * ```
+ */
 export interface SemaphoreOptions {
   /**
    * The most the value may reach: `release()` past it throws. `null` for no limit.
@@ -26,7 +36,16 @@ export interface SemaphoreOptions {
   fastAcquire?: boolean;
 }
 
-/** What {@link Semaphore.statistics} reports. */
+/**
+ * What {@link Semaphore.statistics} reports.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, type SemaphoreStatistics } from "anyio-ts";
+ * const stats: SemaphoreStatistics = new Semaphore(1).statistics();
+ * console.assert(stats.tasksWaiting === 0);
+ * ```
+ */
 export interface SemaphoreStatistics {
   /** How many tasks are blocked in `acquire()`. */
   readonly tasksWaiting: number;

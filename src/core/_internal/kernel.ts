@@ -171,7 +171,20 @@ export interface TaskOwner {
 
 let nextTaskId = 1;
 
-/** Status of a task, as its handle reports it. */
+/**
+ * Status of a task, as its handle reports it.
+ *
+ * @example
+ * ```ts
+ * import { type TaskHandleStatus, withTaskGroup } from "anyio-ts";
+ * await withTaskGroup(async (tg) => {
+ *   const handle = tg.startSoon(() => 1);
+ *   const before: TaskHandleStatus = handle.status; // "pending"
+ *   await handle.wait();
+ *   console.assert(before === "pending" && handle.status === "finished");
+ * });
+ * ```
+ */
 export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "failed" | "cancelled";
 
 /** A task: a cancel node of its own, so `cancel()` reaches it alone. */
