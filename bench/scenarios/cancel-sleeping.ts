@@ -74,7 +74,7 @@ export const cancelSleeping: Scenario = {
       kind: "shown",
       label: "timers/promises setTimeout, one shared AbortSignal",
       ops: N,
-      warmup: 1,
+      warmup: 0,
       reps: 3,
       async prepare(ops) {
         const { setTimeout: delay } = await import("node:timers/promises");

@@ -148,20 +148,5 @@ export const mapBounded: Scenario = {
         };
       },
     },
-    {
-      name: "p-limit",
-      kind: "peer",
-      label: `p-limit(${LIMIT}), Promise.all`,
-      ops: N,
-      async prepare(ops) {
-        const { default: pLimit } = await import("p-limit");
-        const items = range(ops);
-        return async () => {
-          const limit = pLimit(LIMIT);
-          check(await Promise.all(items.map((x) => limit(work, x))), ops);
-          return undefined;
-        };
-      },
-    },
   ],
 };

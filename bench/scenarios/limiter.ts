@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { range, type Scenario } from "../harness.js";
+import { type CaseDef, range, type Scenario } from "../harness.js";
 
 const N = 100_000;
 const LIMIT = 10;
@@ -22,11 +22,40 @@ export const limiter: Scenario = {
   floor: "floor",
   target: { maxRatio: 1.3 },
   cases: [
+    ...(["CapacityLimiter", "Semaphore"] as const).map(
+      (kind): CaseDef => ({
+        name: kind === "CapacityLimiter" ? "us-limiter" : "us-semaphore",
+        kind: "us",
+        label: `${kind}(${LIMIT}), withTaskGroup + startSoon`,
+        ops: N,
+        reps: 3,
+        async prepare(ops) {
+          const { CapacityLimiter, Semaphore, withTaskGroup } = await import("../../src/index.js");
+          return async () => {
+            const limit =
+              kind === "CapacityLimiter" ? new CapacityLimiter(LIMIT) : new Semaphore(LIMIT);
+            const tiny = async (): Promise<void> => {
+              await limit.acquire();
+              try {
+                await null;
+              } finally {
+                limit.release();
+              }
+            };
+            await withTaskGroup((tg) => {
+              for (let i = 0; i < ops; i++) tg.startSoon(tiny);
+            });
+            return undefined;
+          };
+        },
+      }),
+    ),
     {
       name: "floor",
       kind: "floor",
       label: "FIFO semaphore, Promise.all over ALS.run",
       ops: N,
+      reps: 3,
       async prepare(ops) {
         const { AsyncLocalStorage } = await import("node:async_hooks");
         const { FifoSemaphore } = await import("../floors/fifo-semaphore.js");
@@ -53,6 +82,7 @@ export const limiter: Scenario = {
       kind: "peer",
       label: "p-limit(10), Promise.all",
       ops: N,
+      reps: 3,
       async prepare(ops) {
         const { default: pLimit } = await import("p-limit");
         const tiny = async (): Promise<void> => {
@@ -72,6 +102,7 @@ export const limiter: Scenario = {
       kind: "peer",
       label: "async-sema Sema(10), Promise.all",
       ops: N,
+      reps: 3,
       async prepare(ops) {
         const { Sema } = await import("async-sema");
         return async () => {
@@ -96,6 +127,7 @@ export const limiter: Scenario = {
       kind: "peer",
       label: "Effect.forEach, concurrency 10",
       ops: N,
+      reps: 3,
       async prepare(ops) {
         const { Effect } = await import("effect");
         const items = range(ops);

@@ -13,7 +13,7 @@
 import type * as EffectLib from "effect";
 import { type CaseDef, range, type Scenario } from "../harness.js";
 
-const UNCONTENDED = 200_000;
+const UNCONTENDED = 100_000;
 const WORKERS = 100;
 const CYCLES = 1_000;
 
@@ -154,6 +154,42 @@ function cases(
   ];
 }
 
+/** The one task that loops, as a task of a group: our locks are owned by tasks. */
+async function usUncontended(lock: AcquireRelease, ops: number): Promise<void> {
+  const { withTaskGroup } = await import("../../src/index.js");
+  await withTaskGroup((tg) => void tg.startSoon(uncontendedLoop, lock, ops));
+}
+
+/** {@link WORKERS} tasks of one group, each cycling `ops / WORKERS` times. */
+async function usContended(lock: AcquireRelease, ops: number): Promise<void> {
+  const { withTaskGroup } = await import("../../src/index.js");
+  await withTaskGroup((tg) => {
+    for (let i = 0; i < WORKERS; i++) tg.startSoon(contendedWorker, lock, ops / WORKERS);
+  });
+}
+
+/** Our `Lock`, as it comes and with `fastAcquire` (no yield when the lock is free). */
+function usCases(
+  run: (lock: AcquireRelease, ops: number) => Promise<void>,
+  ops: number,
+): CaseDef[] {
+  return [false, true].map(
+    (fastAcquire): CaseDef => ({
+      name: fastAcquire ? "us-fast" : "us",
+      kind: "us",
+      label: fastAcquire ? "Lock({ fastAcquire: true })" : "Lock",
+      ops,
+      async prepare(n) {
+        const { Lock } = await import("../../src/index.js");
+        return async () => {
+          await run(new Lock({ fastAcquire }), n);
+          return undefined;
+        };
+      },
+    }),
+  );
+}
+
 export const lockUncontended: Scenario = {
   name: "lock-uncontended",
   item: 4,
@@ -161,7 +197,10 @@ export const lockUncontended: Scenario = {
   measure: "time",
   unit: "µs/op",
   floor: "floor",
-  cases: cases(uncontendedLoop, effectUncontended, UNCONTENDED),
+  cases: [
+    ...usCases(usUncontended, UNCONTENDED),
+    ...cases(uncontendedLoop, effectUncontended, UNCONTENDED),
+  ],
 };
 
 export const lockContended: Scenario = {
@@ -172,6 +211,30 @@ export const lockContended: Scenario = {
   unit: "µs/op",
   floor: "floor",
   target: { maxRatio: 1.3 },
-  // Effect pays a scheduler turn per yield (10-30 µs): a tenth of the cycles, per acquire.
-  cases: cases(contended, effectContended, WORKERS * CYCLES, (WORKERS * CYCLES) / 10),
+  cases: [
+    ...usCases(usContended, WORKERS * CYCLES),
+    {
+      // What the context carrier alone costs: on Node 20 the hooks that AsyncLocalStorage
+      // turns on tax every await of the workers.
+      name: "floor-als",
+      kind: "shown",
+      label: "FIFO mutex, each worker in AsyncLocalStorage.run",
+      ops: WORKERS * CYCLES,
+      async prepare(n) {
+        const { AsyncLocalStorage } = await import("node:async_hooks");
+        const { FifoMutex } = await import("../floors/fifo-semaphore.js");
+        const storage = new AsyncLocalStorage<object>();
+        return async () => {
+          const lock = new FifoMutex();
+          const cycles = n / WORKERS;
+          await Promise.all(
+            range(WORKERS).map((i) => storage.run({ i }, contendedWorker, lock, cycles)),
+          );
+          return undefined;
+        };
+      },
+    },
+    // Effect pays a scheduler turn per yield (10-30 µs): a tenth of the cycles, per acquire.
+    ...cases(contended, effectContended, WORKERS * CYCLES, (WORKERS * CYCLES) / 10),
+  ],
 };

@@ -97,7 +97,6 @@ export const spawnJoin: Scenario = {
       kind: "peer",
       label: "Effect: forkChild each + Fiber.joinAll",
       ops: N,
-      reps: 7,
       async prepare(ops) {
         const { Effect, Fiber } = await import("effect");
         const task = Effect.sync(noop);

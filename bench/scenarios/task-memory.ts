@@ -47,6 +47,7 @@ export const taskMemory: Scenario = {
       kind: "us",
       label: "startSoon(sleep, 1e9) in one group",
       ops: N,
+      warmup: 0,
       reps: 3,
       async prepare(ops) {
         const { sleep, withTaskGroup } = await import("../../src/index.js");
@@ -74,6 +75,7 @@ export const taskMemory: Scenario = {
       kind: "floor",
       label: "raw setTimeout promises + Promise.all",
       ops: N,
+      warmup: 0,
       reps: 3,
       async prepare(ops) {
         return async () => {
@@ -120,6 +122,7 @@ export const sleepMany: Scenario = {
       kind: "us",
       label: "startSoon(sleep, 1) in one group",
       ops: N,
+      warmup: 0,
       reps: 3,
       async prepare(ops) {
         const { sleep, withTaskGroup } = await import("../../src/index.js");
@@ -136,6 +139,7 @@ export const sleepMany: Scenario = {
       kind: "floor",
       label: "raw setTimeout(1) promises + Promise.all",
       ops: N,
+      warmup: 0,
       reps: 3,
       async prepare(ops) {
         return async () => {
