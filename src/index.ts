@@ -132,3 +132,24 @@ export {
   TypedAttributeProvider,
   typedAttribute,
 } from "./streams/typed-attribute.js";
+
+// net
+
+export { ConnectionFailed, type ConnectTcpOptions, connectTcp } from "./net/connect-tcp.js";
+export { type AddressInfo, type GetaddrinfoOptions, getaddrinfo, getnameinfo } from "./net/dns.js";
+export {
+  type IPSocketAddress,
+  type SocketAddress,
+  SocketAttribute,
+  type SocketFamily,
+} from "./net/socket-attribute.js";
+export { SocketListener } from "./net/socket-listener.js";
+export { SocketStream } from "./net/socket-stream.js";
+export { type CreateTcpListenerOptions, createTcpListener } from "./net/tcp-listener.js";
+export {
+  type CreateUnixListenerOptions,
+  connectUnix,
+  createUnixListener,
+  receiveFds,
+  sendFds,
+} from "./net/unix.js";

@@ -1,0 +1,174 @@
+/**
+ * `connectTcp`: opens a TCP connection, with Happy Eyeballs as AnyIO does it.
+ *
+ * The host is resolved (all addresses), ordered IPv6 first then alternating with IPv4 (RFC 8305
+ * interleaving), and tried one after another: the next attempt starts when the previous one has
+ * neither succeeded nor failed within `happyEyeballsDelay`, or at once when it fails. The first
+ * connection wins; the other attempts are cancelled, and one that connects anyway is closed.
+ * The attempts run in a task group of their own, so nothing outlives the call.
+ *
+ * TLS is not done here: a TLS layer wraps the returned stream (see `ConnectTcpOptions`).
+ *
+ * @module
+ */
+import type { Socket } from "node:net";
+import { isIP } from "node:net";
+import { moveOnAfter } from "../core/cancel-scope.js";
+import { AnyioError, isCancellation } from "../core/errors.js";
+import { ExceptionGroup } from "../core/exception-group.js";
+import { withTaskGroup } from "../core/task-group.js";
+import { describeValue } from "../streams/_internal/checks.js";
+import { Event } from "../sync/event.js";
+import { connectSocket } from "./_internal/node-socket.js";
+import { checkPort, getaddrinfo } from "./dns.js";
+import { SocketStream } from "./socket-stream.js";
+
+/**
+ * Every attempt of {@link connectTcp} failed. `cause` is the single attempt's error, or an
+ * `ExceptionGroup` of every attempt's error in the order they failed. Whose fault: the network's
+ * or the peer's (nothing listening, unreachable).
+ *
+ * @example
+ * ```ts
+ * import { ConnectionFailed } from "anyio-ts";
+ * const error = new ConnectionFailed(new Error("ECONNREFUSED"));
+ * console.assert(error.message === "All connection attempts failed" && error.code === "ANYIO_CONNECTION_FAILED");
+ * ```
+ */
+export class ConnectionFailed extends AnyioError {
+  constructor(cause: unknown) {
+    super("ANYIO_CONNECTION_FAILED", "All connection attempts failed", { cause });
+  }
+}
+
+/**
+ * Options of {@link connectTcp}. The TLS options (`tls`, `tlsContext`, `tlsHostname`,
+ * `tlsStandardCompatible`) belong to the TLS layer, which extends this interface.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectTcpOptions } from "anyio-ts";
+ * const options: ConnectTcpOptions = { localHost: "127.0.0.1", happyEyeballsDelay: 100 };
+ * console.assert(options.happyEyeballsDelay === 100);
+ * ```
+ */
+export interface ConnectTcpOptions {
+  /** The local address to bind the socket to before connecting. */
+  localHost?: string;
+  /** The local port to bind to (with `localHost`). */
+  localPort?: number;
+  /**
+   * Milliseconds to wait for an attempt before starting the next one in parallel.
+   * @default 250
+   */
+  happyEyeballsDelay?: number;
+}
+
+interface Target {
+  readonly host: string;
+  readonly family: 4 | 6;
+}
+
+/** IPv6 first, then IPv4 and IPv6 alternating (RFC 8305 interleaving). */
+function interleave(targets: Target[]): Target[] {
+  const v6 = targets.filter((t) => t.family === 6);
+  const v4 = targets.filter((t) => t.family === 4);
+  const out: Target[] = [];
+  for (let i = 0; i < Math.max(v6.length, v4.length); i++) {
+    const a = v6[i];
+    const b = v4[i];
+    if (a !== undefined) out.push(a);
+    if (b !== undefined) out.push(b);
+  }
+  return out;
+}
+
+/**
+ * Connects to `remoteHost` on `remotePort` over TCP and returns the connection as a
+ * {@link SocketStream} (with `TCP_NODELAY` set), which the caller owns.
+ *
+ * Cancellation: a checkpoint; cancelling it stops every attempt and closes any socket that
+ * connected: nothing is left open.
+ *
+ * @param remoteHost A host name or IP address.
+ * @param remotePort The port, 1..65535.
+ * @throws {TypeError} If `remoteHost` is not a string.
+ * @throws {RangeError} If a port or `happyEyeballsDelay` is out of range.
+ * @throws {ConnectionFailed} If every attempt failed ("All connection attempts failed"; `cause`
+ *   is the one error or an `ExceptionGroup` of them).
+ * @throws {Error} The resolver's error, as is, if the host name cannot be resolved.
+ * @throws {Cancelled} If the scope is cancelled.
+ * @example
+ * ```ts
+ * import { connectTcp, createTcpListener, SocketAttribute } from "anyio-ts";
+ * await using listener = await createTcpListener({ localHost: "127.0.0.1" });
+ * const port = listener.extra(SocketAttribute.localPort);
+ * await using stream = await connectTcp("localhost", port); // tries ::1, then 127.0.0.1
+ * console.assert(stream.extra(SocketAttribute.remotePort) === port);
+ * ```
+ */
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions = {},
+): Promise<SocketStream> {
+  if (typeof remoteHost !== "string") {
+    throw new TypeError(`remoteHost must be a string, got ${describeValue(remoteHost)}`);
+  }
+  checkPort(remotePort, "remotePort");
+  const { localHost, localPort, happyEyeballsDelay = 250 } = options;
+  if (localPort !== undefined) checkPort(localPort, "localPort");
+  if (typeof happyEyeballsDelay !== "number" || !(happyEyeballsDelay >= 0)) {
+    throw new RangeError(
+      `happyEyeballsDelay must be a non-negative number, got ${describeValue(happyEyeballsDelay)}`,
+    );
+  }
+  let targets: Target[];
+  const literal = isIP(remoteHost);
+  if (literal !== 0) targets = [{ host: remoteHost, family: literal as 4 | 6 }];
+  else {
+    const infos = await getaddrinfo(remoteHost, remotePort);
+    targets = interleave(infos.map((i) => ({ host: i.host, family: i.family })));
+  }
+
+  let winner: Socket | undefined;
+  const errors: unknown[] = [];
+  try {
+    await withTaskGroup(async (tg) => {
+      const attempt = async (target: Target, failed: Event): Promise<void> => {
+        try {
+          const socket = await connectSocket({
+            host: target.host,
+            port: remotePort,
+            family: target.family,
+            ...(localHost !== undefined ? { localAddress: localHost } : {}),
+            ...(localPort !== undefined ? { localPort } : {}),
+          });
+          if (winner !== undefined) socket.destroy();
+          else {
+            winner = socket;
+            tg.cancelScope.cancel();
+          }
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          errors.push(error);
+          failed.set();
+        }
+      };
+      for (const target of targets) {
+        const failed = new Event();
+        tg.startSoon(attempt, target, failed);
+        await moveOnAfter(happyEyeballsDelay).run(() => failed.wait());
+      }
+    });
+  } catch (error) {
+    (winner as Socket | undefined)?.destroy();
+    throw error;
+  }
+  if (winner === undefined) {
+    throw new ConnectionFailed(
+      errors.length === 1 ? errors[0] : new ExceptionGroup("connection attempts failed", errors),
+    );
+  }
+  return new SocketStream(winner);
+}

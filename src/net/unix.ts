@@ -1,0 +1,149 @@
+/**
+ * UNIX domain stream sockets: `connectUnix` and `createUnixListener`.
+ *
+ * Descriptor passing (AnyIO's `send_fds`/`receive_fds`) is not offered: `node:net` gives no
+ * access to `SCM_RIGHTS` ancillary data on any of Node, Bun or Deno, so it cannot be built on
+ * it. {@link sendFds} and {@link receiveFds} exist only to say so with a clear error.
+ *
+ * @module
+ */
+import { chmod, lstat, unlink } from "node:fs/promises";
+import { checkpointIfCancelled } from "../core/checkpoint.js";
+import { describeValue } from "../streams/_internal/checks.js";
+import { closeServer, connectSocket, listenServer } from "./_internal/node-socket.js";
+import { SocketListener } from "./socket-listener.js";
+import { SocketStream } from "./socket-stream.js";
+
+function checkPath(path: unknown): string {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(`path must be a non-empty string, got ${describeValue(path)}`);
+  }
+  return path;
+}
+
+/**
+ * Connects to the UNIX stream socket at `path` and returns the connection as a
+ * {@link SocketStream} (its `family` is `"unix"`), which the caller owns.
+ *
+ * Cancellation: a checkpoint; a cancelled connect leaves nothing open.
+ *
+ * @throws {TypeError} If `path` is not a non-empty string.
+ * @throws {Error} The connect error: `ENOENT` when nothing is at `path`, `ECONNREFUSED` when
+ *   nobody listens there.
+ * @throws {Cancelled} If the scope is cancelled.
+ * @example
+ * ```ts
+ * import { connectUnix, createUnixListener, SocketAttribute } from "anyio-ts";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const path = join(tmpdir(), `anyio-doc-${process.pid}-${Date.now()}.sock`);
+ * await using listener = await createUnixListener(path);
+ * await using stream = await connectUnix(path);
+ * console.assert(stream.extra(SocketAttribute.remoteAddress) === path);
+ * ```
+ */
+export async function connectUnix(path: string): Promise<SocketStream> {
+  checkPath(path);
+  const socket = await connectSocket({ path });
+  return new SocketStream(socket, path);
+}
+
+/**
+ * Options of {@link createUnixListener}.
+ *
+ * @example
+ * ```ts
+ * import { type CreateUnixListenerOptions } from "anyio-ts";
+ * const options: CreateUnixListenerOptions = { mode: 0o600 };
+ * console.assert(options.mode === 0o600);
+ * ```
+ */
+export interface CreateUnixListenerOptions {
+  /** Permissions to give the socket file (`chmod`). @default as the umask leaves them */
+  mode?: number;
+  /** The most pending connections the OS holds (clamped to 65536). @default 65536 */
+  backlog?: number;
+}
+
+/**
+ * Listens on the UNIX socket `path` and returns a {@link SocketListener}, which the caller owns.
+ * A socket file left at `path` by an earlier process is removed first; any other kind of file
+ * there is an error (`EADDRINUSE`), never removed.
+ *
+ * Cancellation: a checkpoint; a cancelled call leaves nothing listening.
+ *
+ * @throws {TypeError} If `path` is not a non-empty string.
+ * @throws {RangeError} If `backlog` or `mode` is not a non-negative integer.
+ * @throws {Error} The listen or chmod error (`EADDRINUSE`, `EACCES`...).
+ * @throws {Cancelled} If the scope is cancelled.
+ * @example
+ * ```ts
+ * import { createUnixListener, SocketAttribute } from "anyio-ts";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const path = join(tmpdir(), `anyio-doc-${process.pid}-${Date.now()}.sock`);
+ * await using listener = await createUnixListener(path, { mode: 0o600 });
+ * console.assert(listener.extra(SocketAttribute.family) === "unix");
+ * ```
+ */
+export async function createUnixListener(
+  path: string,
+  options: CreateUnixListenerOptions = {},
+): Promise<SocketListener> {
+  checkPath(path);
+  const { mode, backlog = 65536 } = options;
+  if (mode !== undefined && (!Number.isInteger(mode) || mode < 0)) {
+    throw new RangeError(`mode must be a non-negative integer, got ${describeValue(mode)}`);
+  }
+  if (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 1) {
+    throw new RangeError(`backlog must be a positive integer, got ${describeValue(backlog)}`);
+  }
+  checkpointIfCancelled();
+  try {
+    if ((await lstat(path)).isSocket()) await unlink(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+  }
+  const server = await listenServer({ path, backlog: Math.min(backlog, 65536) });
+  try {
+    if (mode !== undefined) await chmod(path, mode);
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+  return new SocketListener(server, path);
+}
+
+const NO_FDS =
+  "Passing file descriptors over UNIX sockets is not supported: node:net (on Node.js, Bun and " +
+  "Deno) gives no access to SCM_RIGHTS ancillary data";
+
+/**
+ * Not supported: always throws. Sending file descriptors (`SCM_RIGHTS`) needs ancillary data,
+ * which `node:net` does not expose on any runtime. Kept so code ported from AnyIO fails with a
+ * clear message instead of a missing method.
+ *
+ * @throws {Error} Always.
+ * @example
+ * ```ts
+ * import { sendFds } from "anyio-ts";
+ * await sendFds().catch((e) => console.assert(/not supported/.test(e.message)));
+ * ```
+ */
+export async function sendFds(..._args: unknown[]): Promise<never> {
+  throw new Error(NO_FDS);
+}
+
+/**
+ * Not supported: always throws (see {@link sendFds}).
+ *
+ * @throws {Error} Always.
+ * @example
+ * ```ts
+ * import { receiveFds } from "anyio-ts";
+ * await receiveFds().catch((e) => console.assert(/not supported/.test(e.message)));
+ * ```
+ */
+export async function receiveFds(..._args: unknown[]): Promise<never> {
+  throw new Error(NO_FDS);
+}
