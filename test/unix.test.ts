@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  connectUnix,
+  createUnixListener,
+  EndOfStream,
+  receiveFds,
+  SocketAttribute,
+  type SocketStream,
+  sendFds,
+  TypedAttributeLookupError,
+  withTaskGroup,
+} from "../src/index.js";
+import { checkHalfCloseableStream } from "./_support/stream-conformance.js";
+import { afterEach, beforeEach, describe, it } from "./harness.js";
+
+let dir = "";
+let count = 0;
+const socketPath = () => join(dir, `s${count++}.sock`);
+
+async function unixPair(): Promise<[SocketStream, SocketStream]> {
+  const listener = await createUnixListener(socketPath());
+  try {
+    const client = await connectUnix(listener.extra(SocketAttribute.localAddress) as string);
+    const server = await listener.accept();
+    return [client, server];
+  } finally {
+    await listener.close();
+  }
+}
+
+describe("UNIX stream sockets", () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "anyio-unix-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("conformance", () => {
+    checkHalfCloseableStream(unixPair, { kind: "bytes", brokenAfterReceiverCloses: false });
+  });
+
+  it("streams have family unix and string addresses; listeners have no remote ones", async () => {
+    const path = socketPath();
+    await using listener = await createUnixListener(path);
+    assert.equal(listener.extra(SocketAttribute.family), "unix");
+    assert.equal(listener.extra(SocketAttribute.localAddress), path);
+    assert.throws(() => listener.extra(SocketAttribute.remoteAddress), TypedAttributeLookupError);
+    assert.throws(() => listener.extra(SocketAttribute.localPort), TypedAttributeLookupError);
+    await using client = await connectUnix(path);
+    await using server = await listener.accept();
+    assert.equal(client.extra(SocketAttribute.family), "unix");
+    assert.equal(client.extra(SocketAttribute.remoteAddress), path);
+    assert.throws(() => client.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
+    await client.send(new Uint8Array([1, 2]));
+    await client.sendEof();
+    assert.deepEqual([...(await server.receive())], [1, 2]);
+    await assert.rejects(server.receive(), EndOfStream);
+  });
+
+  it("replaces a stale socket file, but never a regular file", async () => {
+    const path = socketPath();
+    // a stale socket: bound by a server that is gone without unlinking
+    const stale = createServer();
+    await new Promise<void>((resolve) => stale.listen(path, resolve));
+    await new Promise<void>((resolve) => stale.close(() => resolve()));
+    if (!existsSync(path))
+      writeFileSync(path, ""); // the runtime unlinked it; fake nothing
+    else {
+      await using listener = await createUnixListener(path);
+      await using client = await connectUnix(path);
+      await using server = await listener.accept();
+      await client.send(new Uint8Array([5]));
+      assert.equal((await server.receive())[0], 5);
+    }
+    const regular = socketPath();
+    writeFileSync(regular, "keep me");
+    await assert.rejects(createUnixListener(regular), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, "EADDRINUSE");
+      return true;
+    });
+    assert.ok(existsSync(regular));
+  });
+
+  it("mode chmods the socket file", async () => {
+    const path = socketPath();
+    await using _listener = await createUnixListener(path, { mode: 0o600 });
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+
+  it("connecting to a missing path raises ENOENT", async () => {
+    await assert.rejects(connectUnix(join(dir, "missing.sock")), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, "ENOENT");
+      return true;
+    });
+  });
+
+  it("serve works over UNIX sockets", async () => {
+    const path = socketPath();
+    await using listener = await createUnixListener(path);
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(() => listener.serve(async (s) => s.send(await s.receive())));
+      await using client = await connectUnix(path);
+      await client.send(new Uint8Array([9]));
+      assert.equal((await client.receive())[0], 9);
+      tg.cancelScope.cancel();
+    });
+  });
+
+  it("descriptor passing throws a clear not-supported error", async () => {
+    await assert.rejects(sendFds(), /not supported.*SCM_RIGHTS/);
+    await assert.rejects(receiveFds(), /not supported.*SCM_RIGHTS/);
+  });
+
+  it("rejects bad arguments", async () => {
+    await assert.rejects(connectUnix("" as string), TypeError);
+    await assert.rejects(createUnixListener(socketPath(), { mode: -1 }), RangeError);
+  });
+});
