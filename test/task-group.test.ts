@@ -588,7 +588,6 @@ describe("TaskHandle", () => {
     });
   });
 
-
   it("gives each task the parent id of the host that owns the group", async () => {
     const host = getCurrentTask().id;
     await withTaskGroup(async (tg) => {
