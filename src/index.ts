@@ -146,6 +146,13 @@ export {
 export { SocketListener } from "./net/socket-listener.js";
 export { SocketStream } from "./net/socket-stream.js";
 export { type CreateTcpListenerOptions, createTcpListener } from "./net/tcp-listener.js";
+export { TLSListener, type TLSListenerOptions } from "./net/tls-listener.js";
+export {
+  TLSAttribute,
+  type TLSContextOptions,
+  TLSStream,
+  type TLSWrapOptions,
+} from "./net/tls-stream.js";
 export {
   type CreateUnixListenerOptions,
   connectUnix,

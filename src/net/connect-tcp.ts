@@ -7,7 +7,8 @@
  * connection wins; the other attempts are cancelled, and one that connects anyway is closed.
  * The attempts run in a task group of their own, so nothing outlives the call.
  *
- * TLS is not done here: a TLS layer wraps the returned stream (see `ConnectTcpOptions`).
+ * With `tls` (or `tlsContext` or `tlsHostname`), the connection is wrapped in a `TLSStream`,
+ * verified against `tlsHostname` (default: the host connected to).
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { Event } from "../sync/event.js";
 import { connectSocket } from "./_internal/node-socket.js";
 import { checkPort, getaddrinfo } from "./dns.js";
 import { SocketStream } from "./socket-stream.js";
+import { type TLSContextOptions, TLSStream } from "./tls-stream.js";
 
 /**
  * Every attempt of {@link connectTcp} failed. `cause` is the single attempt's error, or an
@@ -42,8 +44,8 @@ export class ConnectionFailed extends AnyioError {
 }
 
 /**
- * Options of {@link connectTcp}. The TLS options (`tls`, `tlsContext`, `tlsHostname`,
- * `tlsStandardCompatible`) belong to the TLS layer, which extends this interface.
+ * Options of {@link connectTcp}. Any of `tls`, `tlsContext` and `tlsHostname` makes the
+ * connection a {@link TLSStream}.
  *
  * @example
  * ```ts
@@ -62,7 +64,19 @@ export interface ConnectTcpOptions {
    * @default 250
    */
   happyEyeballsDelay?: number;
+  /** Wrap the connection in TLS (implied by `tlsContext` or `tlsHostname`). @default false */
+  tls?: boolean;
+  /** The TLS options: trust anchors (`ca`), client certificate, ALPN... */
+  tlsContext?: TLSContextOptions;
+  /** The host name the server's certificate must match. @default remoteHost */
+  tlsHostname?: string;
+  /** See {@link TLSWrapOptions.standardCompatible}. @default true */
+  tlsStandardCompatible?: boolean;
 }
+
+/** Options of {@link connectTcp} that ask for TLS. */
+type WithTLS = ConnectTcpOptions &
+  ({ tls: true } | { tlsContext: TLSContextOptions } | { tlsHostname: string });
 
 interface Target {
   readonly host: string;
@@ -85,10 +99,11 @@ function interleave(targets: Target[]): Target[] {
 
 /**
  * Connects to `remoteHost` on `remotePort` over TCP and returns the connection as a
- * {@link SocketStream} (with `TCP_NODELAY` set), which the caller owns.
+ * {@link SocketStream} (with `TCP_NODELAY` set), or with TLS options as a {@link TLSStream}
+ * over one, which the caller owns.
  *
- * Cancellation: a checkpoint; cancelling it stops every attempt and closes any socket that
- * connected: nothing is left open.
+ * Cancellation: a checkpoint; cancelling it stops every attempt (and the TLS handshake) and
+ * closes any socket that connected: nothing is left open.
  *
  * @param remoteHost A host name or IP address.
  * @param remotePort The port, 1..65535.
@@ -97,6 +112,8 @@ function interleave(targets: Target[]): Target[] {
  * @throws {ConnectionFailed} If every attempt failed ("All connection attempts failed"; `cause`
  *   is the one error or an `ExceptionGroup` of them).
  * @throws {Error} The resolver's error, as is, if the host name cannot be resolved.
+ * @throws {BrokenResourceError} If the TLS handshake failed (`cause`: the TLS error, such as
+ *   a certificate that does not match); the socket is closed.
  * @throws {Cancelled} If the scope is cancelled.
  * @example
  * ```ts
@@ -110,8 +127,18 @@ function interleave(targets: Target[]): Target[] {
 export async function connectTcp(
   remoteHost: string,
   remotePort: number,
+  options: WithTLS,
+): Promise<TLSStream>;
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options?: ConnectTcpOptions,
+): Promise<SocketStream>;
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
   options: ConnectTcpOptions = {},
-): Promise<SocketStream> {
+): Promise<SocketStream | TLSStream> {
   if (typeof remoteHost !== "string") {
     throw new TypeError(`remoteHost must be a string, got ${describeValue(remoteHost)}`);
   }
@@ -170,5 +197,14 @@ export async function connectTcp(
       errors.length === 1 ? errors[0] : new ExceptionGroup("connection attempts failed", errors),
     );
   }
-  return new SocketStream(winner);
+  const stream = new SocketStream(winner);
+  const { tls = false, tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
+  if (!tls && tlsContext === undefined && tlsHostname === undefined) return stream;
+  // wrap() closes the socket if the handshake fails or is cancelled.
+  return TLSStream.wrap(stream, {
+    serverSide: false,
+    hostname: tlsHostname ?? remoteHost,
+    ...(tlsContext !== undefined ? { context: tlsContext } : {}),
+    standardCompatible: tlsStandardCompatible,
+  });
 }

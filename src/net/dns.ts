@@ -85,8 +85,11 @@ class LookupWaiter extends Waiter<LookupResult> {
   }
 }
 
-/** Encodes a unicode host name with IDNA (UTS #46, non-transitional), as AnyIO does. */
-function encodeHost(host: string): string {
+/**
+ * Encodes a unicode host name with IDNA (UTS #46, non-transitional), as AnyIO does.
+ * @internal
+ */
+export function encodeHost(host: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
   if (/^[\x00-\x7f]*$/.test(host) || isIP(host) !== 0) return host;
   const ascii = domainToASCII(host);

@@ -1,0 +1,481 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { connect as rawConnect } from "node:net";
+import type { PeerCertificate } from "node:tls";
+import {
+  type AnyByteStream,
+  BrokenResourceError,
+  BufferedByteReceiveStream,
+  ClosedResourceError,
+  connectTcp,
+  createMemoryObjectStream,
+  createTcpListener,
+  EndOfStream,
+  moveOnAfter,
+  SocketAttribute,
+  type SocketListener,
+  type SocketStream,
+  StapledByteStream,
+  sleep,
+  TimeoutError,
+  TLSAttribute,
+  type TLSContextOptions,
+  TLSListener,
+  TLSStream,
+  type TLSWrapOptions,
+  withTaskGroup,
+} from "../src/index.js";
+import { checkHalfCloseableStream, checkTwoWayStream } from "./_support/stream-conformance.js";
+import { describe, it } from "./harness.js";
+
+const fixtures = new URL("../../test/fixtures/tls/", import.meta.url);
+const key = readFileSync(new URL("server.key", fixtures));
+const cert = readFileSync(new URL("server.pem", fixtures));
+const ca = readFileSync(new URL("ca.pem", fixtures));
+const serverContext: TLSContextOptions = { key, cert };
+const clientContext: TLSContextOptions = { ca };
+
+const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Two memory byte streams back to back, with unbounded buffers like a socket's kernel buffer
+ * (with none, a close_notify sent by `close()` would wait for the peer to read it).
+ */
+function memoryBytePair(): [StapledByteStream, StapledByteStream] {
+  const [aSend, bReceive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY);
+  const [bSend, aReceive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY);
+  return [
+    new StapledByteStream(aSend, new BufferedByteReceiveStream(aReceive)),
+    new StapledByteStream(bSend, new BufferedByteReceiveStream(bReceive)),
+  ];
+}
+
+/** Two transports back to back: in memory, or a TCP connection over loopback. */
+type TransportKind = "memory" | "tcp";
+
+async function transportPair(kind: TransportKind): Promise<[AnyByteStream, AnyByteStream]> {
+  if (kind === "memory") return memoryBytePair();
+  const multi = await createTcpListener({ localHost: "127.0.0.1" });
+  try {
+    const listener = multi.listeners[0] as SocketListener;
+    const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
+    const server = await listener.accept();
+    return [client, server];
+  } finally {
+    await multi.close();
+  }
+}
+
+/** Wraps both ends at once (the handshake needs both): [client, server]. */
+async function tlsPair(
+  kind: TransportKind,
+  client: TLSWrapOptions = {},
+  server: TLSWrapOptions = {},
+): Promise<[TLSStream, TLSStream]> {
+  const [a, b] = await transportPair(kind);
+  let clientStream: TLSStream | undefined;
+  let serverStream: TLSStream | undefined;
+  try {
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        serverStream = await TLSStream.wrap(b, {
+          serverSide: true,
+          context: serverContext,
+          ...server,
+        });
+      });
+      clientStream = await TLSStream.wrap(a, {
+        hostname: "localhost",
+        context: clientContext,
+        ...client,
+      });
+    });
+  } catch (error) {
+    await clientStream?.close();
+    await serverStream?.close();
+    await a.close();
+    await b.close();
+    throw error;
+  }
+  return [clientStream as TLSStream, serverStream as TLSStream];
+}
+
+for (const kind of ["memory", "tcp"] as const) {
+  describe(`TLSStream over ${kind}`, () => {
+    describe("conformance", () => {
+      const options = { kind: "bytes", brokenAfterReceiverCloses: false } as const;
+      // Bun's TLS engine cannot send once the peer half-closed (checked below), so the
+      // half-close checks run where the runtime can do them.
+      if (isBun) checkTwoWayStream(() => tlsPair(kind), options);
+      else checkHalfCloseableStream(() => tlsPair(kind), options);
+    });
+
+    it("after the peer's sendEof: can still send (Node, Deno), a clear error on Bun", async () => {
+      const [client, server] = await tlsPair(kind);
+      try {
+        await client.send(encoder.encode("request"));
+        await client.sendEof();
+        assert.equal(decoder.decode(await server.receive()), "request");
+        await assert.rejects(server.receive(), EndOfStream);
+        if (isBun) {
+          await assert.rejects(
+            server.send(encoder.encode("reply")),
+            (e: unknown) => e instanceof BrokenResourceError && /on Bun/.test(e.message),
+          );
+        } else {
+          await server.send(encoder.encode("reply"));
+          assert.equal(decoder.decode(await client.receive()), "reply");
+        }
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+
+    it("echoes and carries 1 MiB intact in both directions", async () => {
+      const [client, server] = await tlsPair(kind);
+      try {
+        const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7) % 256);
+        await withTaskGroup(async (tg) => {
+          tg.startSoon(async () => {
+            let received = 0;
+            while (received < big.length) {
+              const chunk = await server.receive();
+              await server.send(chunk);
+              received += chunk.length;
+            }
+          });
+          tg.startSoon(() => client.send(big));
+          const parts: Uint8Array[] = [];
+          let total = 0;
+          while (total < big.length) {
+            const chunk = await client.receive();
+            parts.push(chunk);
+            total += chunk.length;
+          }
+          assert.deepEqual(Buffer.concat(parts), Buffer.from(big));
+        });
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+
+    it("offers the TLS attributes on both sides, and the transport's", async () => {
+      const [client, server] = await tlsPair(
+        kind,
+        { context: { ...clientContext, ALPNProtocols: ["h2", "http/1.1"] } },
+        { context: { ...serverContext, ALPNProtocols: ["h2"] } },
+      );
+      try {
+        assert.equal(client.extra(TLSAttribute.alpnProtocol), "h2");
+        assert.equal(server.extra(TLSAttribute.alpnProtocol), "h2");
+        assert.equal(client.extra(TLSAttribute.serverSide), false);
+        assert.equal(server.extra(TLSAttribute.serverSide), true);
+        assert.equal(client.extra(TLSAttribute.standardCompatible), true);
+        assert.match(client.extra(TLSAttribute.tlsVersion), /^TLSv1\.[23]$/);
+        assert.equal(
+          client.extra(TLSAttribute.cipher).name,
+          server.extra(TLSAttribute.cipher).name,
+        );
+        const peer = client.extra(TLSAttribute.peerCertificate) as PeerCertificate;
+        assert.equal(peer.subject.CN, "localhost");
+        assert.ok((client.extra(TLSAttribute.peerCertificateBinary) as Uint8Array).length > 100);
+        assert.equal(server.extra(TLSAttribute.peerCertificate), null);
+        assert.equal(server.extra(TLSAttribute.peerCertificateBinary), null);
+        assert.equal(client.extra(TLSAttribute.tlsSocket).encrypted, true);
+        if (kind === "tcp") {
+          assert.equal(
+            client.extra(SocketAttribute.remotePort),
+            server.extra(SocketAttribute.localPort),
+          );
+        }
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+  });
+}
+
+describe("TLSStream", () => {
+  it("rejects bad arguments with TypeError/RangeError naming them", async () => {
+    await assert.rejects(TLSStream.wrap(null as never), /transport must be a byte stream/);
+    const [a, b] = memoryBytePair();
+    try {
+      await assert.rejects(TLSStream.wrap(a, { serverSide: true }), TypeError);
+      await assert.rejects(TLSStream.wrap(a, { serverSide: false }), /needs the server's hostname/);
+      await assert.rejects(TLSStream.wrap(a, { hostname: 42 as never }), /hostname must be/);
+      await assert.rejects(
+        TLSStream.wrap(a, { hostname: "x", standardCompatible: "yes" as never }),
+        /standardCompatible must be a boolean/,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const [client, server] = await tlsPair("memory");
+    try {
+      await assert.rejects(client.receive(0), RangeError);
+      await assert.rejects(client.receive(-1), RangeError);
+      await assert.rejects(client.send("text" as never), TypeError);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("refuses a certificate that does not match the host name, and closes the transport", async () => {
+    const [a, b] = await transportPair("tcp");
+    const results = await Promise.allSettled([
+      withTaskGroup(async (tg) => {
+        tg.startSoon(async () => {
+          await assert.rejects(
+            TLSStream.wrap(b, { serverSide: true, context: serverContext }),
+            BrokenResourceError,
+          );
+        });
+        const error = await TLSStream.wrap(a, {
+          hostname: "example.com",
+          context: clientContext,
+        }).catch((e: unknown) => e);
+        assert.ok(error instanceof BrokenResourceError, String(error));
+        assert.equal((error.cause as { code?: string }).code, "ERR_TLS_CERT_ALTNAME_INVALID");
+      }),
+    ]);
+    assert.equal(
+      results[0].status,
+      "fulfilled",
+      String((results[0] as { reason?: unknown }).reason),
+    );
+    await assert.rejects(a.receive(), ClosedResourceError);
+  });
+
+  it("refuses a server whose certificate is not trusted, unless told not to verify", async () => {
+    const [a, b] = memoryBytePair();
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await assert.rejects(
+          TLSStream.wrap(b, { serverSide: true, context: serverContext }),
+          BrokenResourceError,
+        );
+      });
+      const error = await TLSStream.wrap(a, { hostname: "localhost" }).catch((e: unknown) => e);
+      assert.ok(error instanceof BrokenResourceError, String(error));
+    });
+    const [client, server] = await tlsPair("memory", { context: { rejectUnauthorized: false } });
+    await client.close();
+    await server.close();
+  });
+
+  it("matches a unicode host name through IDNA 2008 (faß → xn--fa-hia)", async () => {
+    const [client, server] = await tlsPair("memory", { hostname: "faß.example" });
+    try {
+      await client.send(encoder.encode("ok"));
+      assert.equal(decoder.decode(await server.receive()), "ok");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("verifies an IP address against the certificate's IP entries", async () => {
+    const [client, server] = await tlsPair("tcp", { hostname: "127.0.0.1" });
+    await client.close();
+    await server.close();
+  });
+
+  describe("ragged EOF (standardCompatible)", () => {
+    for (const clientStrict of [true, false]) {
+      for (const serverStrict of [true, false]) {
+        it(`client ${clientStrict ? "strict" : "lax"}, server ${serverStrict ? "strict" : "lax"}`, async () => {
+          const [client, server] = await tlsPair(
+            "tcp",
+            { standardCompatible: clientStrict },
+            { standardCompatible: serverStrict },
+          );
+          try {
+            await server.send(encoder.encode("bye"));
+            await server.close();
+            assert.equal(decoder.decode(await client.receive()), "bye");
+            if (clientStrict && !serverStrict) {
+              await assert.rejects(client.receive(), BrokenResourceError);
+            } else {
+              await assert.rejects(client.receive(), EndOfStream);
+            }
+          } finally {
+            await client.close();
+          }
+        });
+      }
+    }
+  });
+
+  it("sendEof is refused on TLS 1.2, which cannot half-close", async () => {
+    const [client, server] = await tlsPair("memory", {
+      context: { ...clientContext, maxVersion: "TLSv1.2" },
+    });
+    try {
+      assert.equal(client.extra(TLSAttribute.tlsVersion), "TLSv1.2");
+      await assert.rejects(client.sendEof(), /TLSv1\.2 cannot half-close/);
+      const unique = client.extra(TLSAttribute.channelBindingTlsUnique);
+      assert.deepEqual(unique, server.extra(TLSAttribute.channelBindingTlsUnique));
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("unwrap() ends TLS and returns the transport with the bytes after close_notify", async () => {
+    const [client, server] = await tlsPair("tcp");
+    await client.send(encoder.encode("secret"));
+    assert.equal(decoder.decode(await server.receive()), "secret");
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        const [transport, leftover] = await server.unwrap();
+        assert.equal(leftover.length, 0);
+        await transport.send(encoder.encode("plain from server"));
+        assert.equal(decoder.decode(await transport.receive()), "plain from client");
+        await transport.close();
+      });
+      const [transport, leftover] = await client.unwrap();
+      await transport.send(encoder.encode("plain from client"));
+      let text = decoder.decode(leftover);
+      while (text.length < "plain from server".length) {
+        text += decoder.decode(await transport.receive());
+      }
+      assert.equal(text, "plain from server");
+      await transport.close();
+    });
+    await assert.rejects(client.receive(), ClosedResourceError);
+  });
+
+  it("a cancelled receive loses nothing", async () => {
+    const [client, server] = await tlsPair("tcp");
+    try {
+      await moveOnAfter(20).run(() => server.receive());
+      await client.send(encoder.encode("after"));
+      assert.equal(decoder.decode(await server.receive()), "after");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("close() while another task receives gives it ClosedResourceError", async () => {
+    const [client, server] = await tlsPair("memory");
+    try {
+      await withTaskGroup(async (tg) => {
+        tg.startSoon(async () => {
+          await assert.rejects(server.receive(), ClosedResourceError);
+        });
+        await sleep(5);
+        await server.close();
+      });
+      await assert.rejects(server.send(encoder.encode("x")), ClosedResourceError);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a cancelled handshake closes the transport", async () => {
+    const [a, b] = await transportPair("tcp");
+    await moveOnAfter(20).run(() =>
+      TLSStream.wrap(a, { hostname: "localhost", context: clientContext }),
+    );
+    await assert.rejects(a.receive(), ClosedResourceError);
+    await b.close();
+  });
+});
+
+describe("connectTcp with TLS", () => {
+  it("connects, verifies the host connected to, and closes the socket on failure", async () => {
+    const tcp = await createTcpListener({ localHost: "127.0.0.1" });
+    const listener = new TLSListener(tcp, serverContext, { onHandshakeError: () => {} });
+    const port = tcp.extra(SocketAttribute.localPort);
+    try {
+      await withTaskGroup(async (tg) => {
+        tg.startSoon(() => listener.serve(async (stream) => stream.send(await stream.receive())));
+        const stream = await connectTcp("127.0.0.1", port, { tlsContext: clientContext });
+        try {
+          await stream.send(encoder.encode("ping"));
+          assert.equal(decoder.decode(await stream.receive()), "ping");
+          assert.equal(stream.extra(SocketAttribute.remotePort), port);
+        } finally {
+          await stream.close();
+        }
+        await assert.rejects(
+          connectTcp("127.0.0.1", port, { tlsHostname: "example.com", tlsContext: clientContext }),
+          (e: unknown) => e instanceof BrokenResourceError,
+        );
+        tg.cancelScope.cancel();
+      });
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe("TLSListener", () => {
+  it("rejects bad arguments", () => {
+    assert.throws(() => new TLSListener({} as never, serverContext), /listener must be a Listener/);
+  });
+
+  it("survives garbage, a silent client and a client that hangs up; keeps serving", async () => {
+    const tcp = await createTcpListener({ localHost: "127.0.0.1" });
+    const errors: unknown[] = [];
+    const listener = new TLSListener(tcp, serverContext, {
+      handshakeTimeout: 100,
+      onHandshakeError: (error) => errors.push(error),
+    });
+    const port = tcp.extra(SocketAttribute.localPort);
+    let handled = 0;
+    try {
+      await withTaskGroup(async (tg) => {
+        tg.startSoon(() =>
+          listener.serve(async (stream) => {
+            handled++;
+            await stream.send(await stream.receive());
+          }),
+        );
+        // Garbage: an HTTP request to a TLS port.
+        await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        // A client that connects and says nothing (the handshake timeout ends it).
+        const silent = rawConnect(port, "127.0.0.1");
+        silent.on("error", () => {});
+        // A client that connects and hangs up at once.
+        const gone = rawConnect(port, "127.0.0.1", () => gone.destroy());
+        gone.on("error", () => {});
+        while (errors.length < 3) await sleep(10);
+        silent.destroy();
+        // A good client is still served.
+        await using stream = await connectTcp("127.0.0.1", port, { tlsContext: clientContext });
+        await stream.send(encoder.encode("still here"));
+        assert.equal(decoder.decode(await stream.receive()), "still here");
+        tg.cancelScope.cancel();
+      });
+    } finally {
+      await listener.close();
+    }
+    assert.equal(handled, 1);
+    assert.ok(
+      errors.some((e) => e instanceof TimeoutError),
+      errors.map(String).join("; "),
+    );
+    assert.ok(errors.some((e) => e instanceof BrokenResourceError));
+  });
+});
+
+/** Connects with raw node:net, sends `text`, waits until the peer closes. */
+function rawExchange(port: number, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = rawConnect(port, "127.0.0.1", () => socket.write(text));
+    socket.on("error", () => resolve());
+    socket.on("close", () => resolve());
+    socket.resume();
+  });
+}
+
+export type { SocketStream };
