@@ -1,106 +1,35 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { connect as rawConnect } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import {
-  type AnyByteStream,
   BrokenResourceError,
-  BufferedByteReceiveStream,
   ClosedResourceError,
   connectTcp,
-  createMemoryObjectStream,
   createTcpListener,
   EndOfStream,
   moveOnAfter,
   SocketAttribute,
-  type SocketListener,
   type SocketStream,
-  StapledByteStream,
   sleep,
   TimeoutError,
   TLSAttribute,
-  type TLSContextOptions,
   TLSListener,
   TLSStream,
-  type TLSWrapOptions,
   withTaskGroup,
 } from "../src/index.js";
 import { checkHalfCloseableStream, checkTwoWayStream } from "./_support/stream-conformance.js";
+import {
+  clientContext,
+  memoryBytePair,
+  serverContext,
+  tlsPair,
+  transportPair,
+} from "./_support/tls.js";
 import { describe, it } from "./harness.js";
-
-const fixtures = new URL("../../test/fixtures/tls/", import.meta.url);
-const key = readFileSync(new URL("server.key", fixtures));
-const cert = readFileSync(new URL("server.pem", fixtures));
-const ca = readFileSync(new URL("ca.pem", fixtures));
-const serverContext: TLSContextOptions = { key, cert };
-const clientContext: TLSContextOptions = { ca };
 
 const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/**
- * Two memory byte streams back to back, with unbounded buffers like a socket's kernel buffer
- * (with none, a close_notify sent by `close()` would wait for the peer to read it).
- */
-function memoryBytePair(): [StapledByteStream, StapledByteStream] {
-  const [aSend, bReceive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY);
-  const [bSend, aReceive] = createMemoryObjectStream<Uint8Array>(Number.POSITIVE_INFINITY);
-  return [
-    new StapledByteStream(aSend, new BufferedByteReceiveStream(aReceive)),
-    new StapledByteStream(bSend, new BufferedByteReceiveStream(bReceive)),
-  ];
-}
-
-/** Two transports back to back: in memory, or a TCP connection over loopback. */
-type TransportKind = "memory" | "tcp";
-
-async function transportPair(kind: TransportKind): Promise<[AnyByteStream, AnyByteStream]> {
-  if (kind === "memory") return memoryBytePair();
-  const multi = await createTcpListener({ localHost: "127.0.0.1" });
-  try {
-    const listener = multi.listeners[0] as SocketListener;
-    const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
-    const server = await listener.accept();
-    return [client, server];
-  } finally {
-    await multi.close();
-  }
-}
-
-/** Wraps both ends at once (the handshake needs both): [client, server]. */
-async function tlsPair(
-  kind: TransportKind,
-  client: TLSWrapOptions = {},
-  server: TLSWrapOptions = {},
-): Promise<[TLSStream, TLSStream]> {
-  const [a, b] = await transportPair(kind);
-  let clientStream: TLSStream | undefined;
-  let serverStream: TLSStream | undefined;
-  try {
-    await withTaskGroup(async (tg) => {
-      tg.startSoon(async () => {
-        serverStream = await TLSStream.wrap(b, {
-          serverSide: true,
-          context: serverContext,
-          ...server,
-        });
-      });
-      clientStream = await TLSStream.wrap(a, {
-        hostname: "localhost",
-        context: clientContext,
-        ...client,
-      });
-    });
-  } catch (error) {
-    await clientStream?.close();
-    await serverStream?.close();
-    await a.close();
-    await b.close();
-    throw error;
-  }
-  return [clientStream as TLSStream, serverStream as TLSStream];
-}
 
 for (const kind of ["memory", "tcp"] as const) {
   describe(`TLSStream over ${kind}`, () => {
