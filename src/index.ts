@@ -116,7 +116,14 @@ export {
   type MemoryObjectStreamStatistics,
 } from "./streams/memory-object-stream.js";
 export { MultiListener } from "./streams/multi-listener.js";
-export { ObjectReceiveStream, ObjectSendStream, ObjectStream } from "./streams/object-stream.js";
+export {
+  ObjectReceiveStream,
+  ObjectSendStream,
+  ObjectStream,
+  UnreliableObjectReceiveStream,
+  UnreliableObjectSendStream,
+  UnreliableObjectStream,
+} from "./streams/object-stream.js";
 export { StapledByteStream, StapledObjectStream } from "./streams/stapled-stream.js";
 export {
   type TextErrors,
@@ -153,6 +160,17 @@ export {
   TLSStream,
   type TLSWrapOptions,
 } from "./net/tls-stream.js";
+export {
+  ConnectedUDPSocket,
+  createConnectedUdpSocket,
+  createConnectedUnixDatagramSocket,
+  createUdpSocket,
+  createUnixDatagramSocket,
+  UDP_QUEUE_LIMIT,
+  type UDPPacket,
+  UDPSocket,
+  type UDPSocketOptions,
+} from "./net/udp.js";
 export {
   type CreateUnixListenerOptions,
   connectUnix,

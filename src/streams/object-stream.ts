@@ -1,5 +1,7 @@
 /**
- * The object stream types: `ObjectReceiveStream`, `ObjectSendStream`, `ObjectStream`.
+ * The object stream types: `ObjectReceiveStream`, `ObjectSendStream`, `ObjectStream`, and the
+ * unreliable ones they extend (`UnreliableObjectReceiveStream`...), whose items may be lost,
+ * reordered or duplicated in transit (UDP datagrams).
  *
  * Abstract classes, as AnyIO's `anyio.abc`: extend one to get typed attributes,
  * `await using` and async iteration for free, or `implements` it to describe a stream of your
@@ -18,27 +20,25 @@ import {
 } from "./typed-attribute.js";
 
 /**
- * A stream you receive objects from, one `receive()` at a time, until it throws `EndOfStream`.
- * `for await (const item of stream)` receives until the end of the stream (breaking out of the
- * loop does not close the stream).
+ * A stream you receive objects from, where items may have been lost, reordered or duplicated
+ * in transit (a UDP socket). `receive()` and `for await` work as for
+ * {@link ObjectReceiveStream}, which extends this class and promises reliable delivery.
  *
  * @example
  * ```ts
- * import { createMemoryObjectStream, type ObjectReceiveStream } from "anyio-ts";
- * async function sum(stream: ObjectReceiveStream<number>): Promise<number> {
- *   let total = 0;
- *   for await (const n of stream) total += n;
- *   return total;
+ * import { createMemoryObjectStream, type UnreliableObjectReceiveStream } from "anyio-ts";
+ * async function firstTwo<T>(stream: UnreliableObjectReceiveStream<T>): Promise<T[]> {
+ *   return [await stream.receive(), await stream.receive()];
  * }
- * const [send, receive] = createMemoryObjectStream<number>(10);
- * send.sendNowait(1);
- * send.sendNowait(2);
+ * const [send, receive] = createMemoryObjectStream<string>(2); // reliable streams fit too
+ * send.sendNowait("a");
+ * send.sendNowait("b");
+ * console.assert((await firstTwo(receive)).join() === "a,b");
  * send.close();
- * console.assert((await sum(receive)) === 3);
  * receive.close();
  * ```
  */
-export abstract class ObjectReceiveStream<T>
+export abstract class UnreliableObjectReceiveStream<T>
   extends AsyncResource
   implements TypedAttributeProvider, AsyncIterable<T>
 {
@@ -76,22 +76,49 @@ export abstract class ObjectReceiveStream<T>
 }
 
 /**
- * A stream you send objects into.
+ * A stream you receive objects from, one `receive()` at a time, until it throws `EndOfStream`.
+ * `for await (const item of stream)` receives until the end of the stream (breaking out of the
+ * loop does not close the stream).
  *
  * @example
  * ```ts
- * import { createMemoryObjectStream, type ObjectSendStream } from "anyio-ts";
- * async function countTo(n: number, stream: ObjectSendStream<number>): Promise<void> {
- *   for (let i = 1; i <= n; i++) await stream.send(i);
+ * import { createMemoryObjectStream, type ObjectReceiveStream } from "anyio-ts";
+ * async function sum(stream: ObjectReceiveStream<number>): Promise<number> {
+ *   let total = 0;
+ *   for await (const n of stream) total += n;
+ *   return total;
  * }
- * const [send, receive] = createMemoryObjectStream<number>(Infinity);
- * await countTo(3, send);
- * console.assert(receive.statistics().currentBufferUsed === 3);
+ * const [send, receive] = createMemoryObjectStream<number>(10);
+ * send.sendNowait(1);
+ * send.sendNowait(2);
+ * send.close();
+ * console.assert((await sum(receive)) === 3);
+ * receive.close();
+ * ```
+ */
+export abstract class ObjectReceiveStream<T> extends UnreliableObjectReceiveStream<T> {}
+
+/**
+ * A stream you send objects into, with no promise that they arrive, arrive once or arrive in
+ * order (a UDP socket). {@link ObjectSendStream} extends it and promises reliable delivery.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, type UnreliableObjectSendStream } from "anyio-ts";
+ * async function ping(stream: UnreliableObjectSendStream<string>): Promise<void> {
+ *   await stream.send("ping"); // may be lost on the way: the protocol must cope
+ * }
+ * const [send, receive] = createMemoryObjectStream<string>(1);
+ * await ping(send);
+ * console.assert(receive.receiveNowait() === "ping");
  * send.close();
  * receive.close();
  * ```
  */
-export abstract class ObjectSendStream<T> extends AsyncResource implements TypedAttributeProvider {
+export abstract class UnreliableObjectSendStream<T>
+  extends AsyncResource
+  implements TypedAttributeProvider
+{
   /**
    * Sends `item`, waiting until the stream can take it.
    *
@@ -117,6 +144,45 @@ export abstract class ObjectSendStream<T> extends AsyncResource implements Typed
   extra(attribute: TypedAttribute<unknown>, ...defaultValue: unknown[]): unknown {
     return lookupAttribute(this.extraAttributes, attribute, defaultValue);
   }
+}
+
+/**
+ * A stream you send objects into.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryObjectStream, type ObjectSendStream } from "anyio-ts";
+ * async function countTo(n: number, stream: ObjectSendStream<number>): Promise<void> {
+ *   for (let i = 1; i <= n; i++) await stream.send(i);
+ * }
+ * const [send, receive] = createMemoryObjectStream<number>(Infinity);
+ * await countTo(3, send);
+ * console.assert(receive.statistics().currentBufferUsed === 3);
+ * send.close();
+ * receive.close();
+ * ```
+ */
+export abstract class ObjectSendStream<T> extends UnreliableObjectSendStream<T> {}
+
+/**
+ * A two-way object stream whose items may be lost, reordered or duplicated (a UDP socket):
+ * `receive()` and `send()`, and no `sendEof()`.
+ *
+ * @example
+ * ```ts
+ * import { type UnreliableObjectStream } from "anyio-ts";
+ * async function echoOnce<T>(stream: UnreliableObjectStream<T>): Promise<void> {
+ *   await stream.send(await stream.receive());
+ * }
+ * console.assert(typeof echoOnce === "function");
+ * ```
+ */
+export abstract class UnreliableObjectStream<T>
+  extends UnreliableObjectReceiveStream<T>
+  implements UnreliableObjectSendStream<T>
+{
+  /** {@inheritDoc UnreliableObjectSendStream.send} */
+  abstract send(item: T): Promise<void>;
 }
 
 /**
