@@ -14,6 +14,7 @@ import { lockContended, lockUncontended } from "./scenarios/lock.js";
 import { memoryStreams } from "./scenarios/memory-stream.js";
 import { spawnJoin } from "./scenarios/spawn-join.js";
 import { sleepMany, taskMemory } from "./scenarios/task-memory.js";
+import { tcpRoundTrip, tcpThroughput } from "./scenarios/tcp.js";
 
 export const scenarios: readonly Scenario[] = [
   spawnJoin,
@@ -28,6 +29,8 @@ export const scenarios: readonly Scenario[] = [
   mapBounded,
   taskMemory,
   sleepMany,
+  tcpThroughput,
+  tcpRoundTrip,
 ];
 
 /** The scenario called `name`, or `undefined`. */

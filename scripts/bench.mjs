@@ -198,6 +198,10 @@ function formatNotes(row, floorOps) {
       `${Math.round(row.extra.ticks)} ticks of a 1 ms interval in ${row.extra.ms.toFixed(0)} ms`,
     );
   }
+  if (row.extra?.MBps !== undefined) notes.push(`${row.extra.MBps.toFixed(0)} MB/s`);
+  if (row.extra?.rtps !== undefined) {
+    notes.push(`${Math.round(row.extra.rtps).toLocaleString("en-US")} round trips/s`);
+  }
   if (floorOps !== undefined && row.ops !== floorOps) {
     notes.push(`${row.ops.toLocaleString("en-US")} ops`);
   }

@@ -3,10 +3,10 @@
  *
  * Design
  * ------
- * Receiving: the socket stays paused unless a task is parked in `receive()`. A parked receive
- * resumes it; the first `'data'` chunk pauses it again and is handed over (the part beyond
- * `maxBytes` is kept for the next call). So at most one chunk (plus what `node:net` already read
- * ahead) is ever buffered here: the kernel's window does the backpressure, and no byte is lost
+ * Receiving: a parked receive resumes the socket and takes the first `'data'` chunk (the part
+ * beyond `maxBytes` is kept for the next call); the socket stays flowing, and a chunk that
+ * arrives while no receive is parked is kept and pauses it. So at most one chunk (plus what
+ * `node:net` already read ahead) is ever buffered here: the kernel's window does the backpressure, and no byte is lost
  * when a receive is cancelled, since a waiter that got its chunk answers "too late" to `abort()`.
  * `'end'` comes only after every chunk was delivered, so data arriving with the FIN is received
  * before `EndOfStream`. Rejected: `'readable'` + `read()` (Bun and Deno differ in when
@@ -150,7 +150,9 @@ export class SocketStream extends ByteStream {
       return;
     }
     this.#receiver = undefined;
-    this.#socket.pause();
+    // The socket keeps flowing: a chunk that comes before the next receive() pauses it (above),
+    // so at most one chunk waits here, and a caller that receives in a loop costs no
+    // pause/resume pair per chunk.
     const data = this.#pending.length === 0 ? chunk : concat(this.#pending, chunk);
     if (data.length > waiter.maxBytes) {
       this.#pending = data.subarray(waiter.maxBytes);
@@ -383,7 +385,7 @@ export class SocketStream extends ByteStream {
   /** @internal */
   _resumeFor(waiter: ReceiveWaiter): void {
     this.#receiver = waiter;
-    this.#socket.resume();
+    if (this.#socket.isPaused()) this.#socket.resume();
   }
 
   /** @internal */
