@@ -78,6 +78,12 @@ export interface ConnectTcpOptions {
 type WithTLS = ConnectTcpOptions &
   ({ tls: true } | { tlsContext: TLSContextOptions } | { tlsHostname: string });
 
+/**
+ * What `connectTcp` resolves and connects with; tests swap these to fake DNS and slow peers.
+ * @internal
+ */
+export const connectTcpSeams = { getaddrinfo, connectSocket };
+
 interface Target {
   readonly host: string;
   readonly family: 4 | 6;
@@ -154,7 +160,7 @@ export async function connectTcp(
   const literal = isIP(remoteHost);
   if (literal !== 0) targets = [{ host: remoteHost, family: literal as 4 | 6 }];
   else {
-    const infos = await getaddrinfo(remoteHost, remotePort);
+    const infos = await connectTcpSeams.getaddrinfo(remoteHost, remotePort);
     targets = interleave(infos.map((i) => ({ host: i.host, family: i.family })));
   }
 
@@ -164,7 +170,7 @@ export async function connectTcp(
     await withTaskGroup(async (tg) => {
       const attempt = async (target: Target, failed: Event): Promise<void> => {
         try {
-          const socket = await connectSocket({
+          const socket = await connectTcpSeams.connectSocket({
             host: target.host,
             port: remotePort,
             family: target.family,
