@@ -32,7 +32,10 @@ const decoder = new TextDecoder();
 /** A connected pair over loopback: [client, server]. The listener is closed before returning. */
 async function tcpPair(host = "127.0.0.1"): Promise<[SocketStream, SocketStream]> {
   const multi = await createTcpListener({ localHost: host });
-  const listener = multi.listeners[0] as SocketListener;
+  // `listeners` is typed SocketListener[]: accept() needs no cast (this would not compile if
+  // createTcpListener returned plain Listener<SocketStream>s).
+  const listener: SocketListener | undefined = multi.listeners[0];
+  if (listener === undefined) throw new Error("no listener");
   try {
     const port = listener.extra(SocketAttribute.localPort);
     const client = await connectTcp(host, port);

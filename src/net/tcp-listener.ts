@@ -64,7 +64,8 @@ function errorCode(error: unknown): unknown {
 
 /**
  * Listens for TCP connections and returns a `MultiListener` of {@link SocketListener}s, one per
- * local address, all on the same port. The caller owns it and must close it.
+ * local address, all on the same port (`listeners` is typed as such, so `accept()` on one needs
+ * no cast). The caller owns it and must close it.
  *
  * Cancellation: a checkpoint; a cancelled call closes whatever it had opened.
  *
@@ -84,7 +85,7 @@ function errorCode(error: unknown): unknown {
  */
 export async function createTcpListener(
   options: CreateTcpListenerOptions = {},
-): Promise<MultiListener<SocketStream>> {
+): Promise<MultiListener<SocketStream, SocketListener>> {
   const { localHost, localPort = 0, family = 0, backlog = 65536, reusePort = false } = options;
   if (localHost !== undefined && typeof localHost !== "string") {
     throw new TypeError(`localHost must be a string, got ${describeValue(localHost)}`);

@@ -32,28 +32,32 @@ import type { ExtraAttributes } from "./typed-attribute.js";
  * console.assert(served.sort().join() === "a,b");
  * ```
  */
-export class MultiListener<T> extends Listener<T> {
-  /** The listeners served (nested `MultiListener`s flattened). */
-  readonly listeners: Listener<T>[];
+export class MultiListener<T, L extends Listener<T> = Listener<T>> extends Listener<T> {
+  /**
+   * The listeners served (nested `MultiListener`s flattened), typed as given: for
+   * `createTcpListener()`, `SocketListener`s (with `accept()`).
+   */
+  readonly listeners: L[];
 
   /**
    * @param listeners The listeners to serve; the `MultiListener` owns them from now on.
    * @throws {TypeError} If `listeners` is not iterable or holds something without `serve()`.
    */
-  constructor(listeners: Iterable<Listener<T>>) {
+  constructor(listeners: Iterable<L & Listener<T>>) {
     super();
     if (typeof (listeners as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
       throw new TypeError(
         `MultiListener needs an iterable of listeners, got ${describeValue(listeners)}`,
       );
     }
-    const flat: Listener<T>[] = [];
+    const flat: L[] = [];
     for (const listener of listeners) {
       if (listener instanceof MultiListener) {
-        flat.push(...(listener as MultiListener<T>).listeners);
-        listener.listeners.length = 0;
+        const nested = listener as MultiListener<T, L>;
+        flat.push(...nested.listeners);
+        nested.listeners.length = 0;
       } else if (typeof (listener as { serve?: unknown })?.serve === "function") {
-        flat.push(listener);
+        flat.push(listener as L);
       } else {
         throw new TypeError(`MultiListener needs listeners, got ${describeValue(listener)}`);
       }
