@@ -68,54 +68,68 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
  */
 const targets: TimerTarget[] = [];
 const dues: number[] = [];
+/** Arming order: timers due at the same time fire in the order they were set, as setTimeout's. */
+const seqs: number[] = [];
+let nextSeq = 0;
 let native: ReturnType<typeof setTimeout> | undefined;
 let nativeDue = Number.POSITIVE_INFINITY;
 
-function place(target: TimerTarget, due: number, i: number): void {
+function place(target: TimerTarget, due: number, seq: number, i: number): void {
   targets[i] = target;
   dues[i] = due;
+  seqs[i] = seq;
   target.timerSlot = i;
+}
+
+/** Whether slot `i` fires before a timer due at `due` set as `seq`. */
+function before(i: number, due: number, seq: number): boolean {
+  const d = dues[i] as number;
+  return d < due || (d === due && (seqs[i] as number) < seq);
 }
 
 function siftUp(i: number): void {
   const target = targets[i] as TimerTarget;
   const due = dues[i] as number;
+  const seq = seqs[i] as number;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if ((dues[parent] as number) <= due) break;
-    place(targets[parent] as TimerTarget, dues[parent] as number, i);
+    if (before(parent, due, seq)) break;
+    place(targets[parent] as TimerTarget, dues[parent] as number, seqs[parent] as number, i);
     i = parent;
   }
-  place(target, due, i);
+  place(target, due, seq, i);
 }
 
 function siftDown(i: number): void {
   const n = targets.length;
   const target = targets[i] as TimerTarget;
   const due = dues[i] as number;
+  const seq = seqs[i] as number;
   for (;;) {
     let child = 2 * i + 1;
     if (child >= n) break;
-    if (child + 1 < n && (dues[child + 1] as number) < (dues[child] as number)) child++;
-    if ((dues[child] as number) >= due) break;
-    place(targets[child] as TimerTarget, dues[child] as number, i);
+    if (child + 1 < n && before(child + 1, dues[child] as number, seqs[child] as number)) child++;
+    if (!before(child, due, seq)) break;
+    place(targets[child] as TimerTarget, dues[child] as number, seqs[child] as number, i);
     i = child;
   }
-  place(target, due, i);
+  place(target, due, seq, i);
 }
 
 function removeAt(i: number): void {
   const last = targets.length - 1;
   (targets[i] as TimerTarget).timerSlot = undefined;
   if (i !== last) {
-    place(targets[last] as TimerTarget, dues[last] as number, i);
+    place(targets[last] as TimerTarget, dues[last] as number, seqs[last] as number, i);
     targets.pop();
     dues.pop();
+    seqs.pop();
     siftDown(i);
     siftUp(i);
   } else {
     targets.pop();
     dues.pop();
+    seqs.pop();
   }
   live.timers--;
 }
@@ -169,6 +183,7 @@ export const realClock: Clock = {
     live.timers++;
     targets.push(target);
     dues.push(performance.now() + delay);
+    seqs.push(nextSeq++);
     siftUp(targets.length - 1);
     if (targets[0] === target) armNative();
   },
