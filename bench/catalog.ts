@@ -15,6 +15,7 @@ import { memoryStreams } from "./scenarios/memory-stream.js";
 import { spawnJoin } from "./scenarios/spawn-join.js";
 import { sleepMany, taskMemory } from "./scenarios/task-memory.js";
 import { tcpRoundTrip, tcpThroughput } from "./scenarios/tcp.js";
+import { tlsRoundTrip, tlsThroughput, udpRoundTrip } from "./scenarios/tls-udp.js";
 
 export const scenarios: readonly Scenario[] = [
   spawnJoin,
@@ -31,6 +32,9 @@ export const scenarios: readonly Scenario[] = [
   sleepMany,
   tcpThroughput,
   tcpRoundTrip,
+  tlsThroughput,
+  tlsRoundTrip,
+  udpRoundTrip,
 ];
 
 /** The scenario called `name`, or `undefined`. */
