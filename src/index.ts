@@ -163,9 +163,7 @@ export {
 export {
   ConnectedUDPSocket,
   createConnectedUdpSocket,
-  createConnectedUnixDatagramSocket,
   createUdpSocket,
-  createUnixDatagramSocket,
   UDP_QUEUE_LIMIT,
   type UDPPacket,
   UDPSocket,
