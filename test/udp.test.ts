@@ -230,6 +230,20 @@ describe("UDPSocket", () => {
     });
   });
 
+  it("keeps a 65507-byte datagram whole, and refuses a larger one without breaking", async () => {
+    await using a = await createUdpSocket({ localHost: "127.0.0.1" });
+    const big = Uint8Array.from({ length: 65507 }, (_, i) => i % 251);
+    await a.sendto(big, "127.0.0.1", port(a));
+    assert.deepEqual(Uint8Array.from((await a.receive()).data), big);
+    await assert.rejects(a.sendto(new Uint8Array(65508), "127.0.0.1", port(a)), (e: unknown) => {
+      assert.ok(e instanceof BrokenResourceError, String(e));
+      assert.equal((e.cause as { code?: string }).code, "EMSGSIZE");
+      return true;
+    });
+    await a.sendto(Uint8Array.of(1), "127.0.0.1", port(a)); // still usable
+    assert.equal((await a.receive()).data[0], 1);
+  });
+
   it("a send in a cancelled scope throws Cancelled and sends nothing", async () => {
     await using a = await createUdpSocket({ localHost: "127.0.0.1" });
     await using b = await createConnectedUdpSocket("127.0.0.1", port(a));
