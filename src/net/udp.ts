@@ -10,8 +10,12 @@
  * its receive buffer is full) and counted in `droppedPackets`. A cancelled receive takes
  * nothing. Sends complete when `node:dgram` reports the datagram handed to the kernel.
  *
- * UNIX datagram sockets: `node:dgram` knows only `udp4` and `udp6` on Node, Bun and Deno, so
- * `createUnixDatagramSocket` and `createConnectedUnixDatagramSocket` throw a clear error.
+ * UNIX datagram sockets (AnyIO's `create_unix_datagram_socket`): `node:dgram` knows only
+ * `udp4` and `udp6` on Node, Bun and Deno (`createSocket("unix_dgram")` throws
+ * `ERR_SOCKET_BAD_TYPE` on all four), Node has no other way, and Deno's own
+ * `Deno.listenDatagram({ transport: "unixpacket" })` exists only under `--unstable-net`. So
+ * `createUnixDatagramSocket` and `createConnectedUnixDatagramSocket` throw an error that says
+ * so: code ported from AnyIO fails with the reason, not with a missing function.
  *
  * @module
  */
@@ -188,6 +192,9 @@ abstract class BaseUdp {
   readonly #queue: Queued[] = [];
   #error: Error | undefined = undefined;
   #closed = false;
+  #closing: Promise<void> | undefined = undefined;
+  #rawClosed = false;
+  #closeWaiter: CloseWaiter | undefined = undefined;
   #receiving = false;
   #dropped = 0;
   /** @internal */ _receiver: ReceiveWaiter | undefined = undefined;
@@ -222,6 +229,7 @@ abstract class BaseUdp {
     this.raw = raw;
     raw.on("message", this.#onMessage);
     raw.on("error", this.#onError);
+    raw.on("close", this.#onClose);
   }
 
   get dropped(): number {
@@ -267,25 +275,62 @@ abstract class BaseUdp {
     return new BrokenResourceError("sending the datagram failed", { cause: error });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Everything after this throws `ClosedResourceError`, a blocked receive too. */
+  #markClosed(): void {
     this.#closed = true;
     this.#queue.length = 0;
     const waiter = this._receiver;
     this._receiver = undefined;
     waiter?.reject(new ClosedResourceError());
-    const closing = new CloseWaiter();
-    const done = park(closing, currentNode(), false);
-    this.raw.close(() => closing.resolve(undefined));
-    await done;
+  }
+
+  // node:dgram's 'close' event: after our raw.close() (the socket is released), or when someone
+  // closed rawSocket under us; then fail like close() would rather than leave a receive
+  // waiting forever.
+  readonly #onClose = (): void => {
+    this.#rawClosed = true;
+    this.#markClosed();
+    this.#closeWaiter?.resolve(undefined);
+  };
+
+  close(): Promise<void> {
+    // Every caller, a second concurrent one too, returns only once the port is released.
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#markClosed();
+    // Closed already through rawSocket: nothing left to release. (Deno's node:dgram would
+    // never call back a second close(); Node's would throw ERR_SOCKET_DGRAM_NOT_RUNNING.)
+    if (!this.#rawClosed) {
+      const closing = new CloseWaiter();
+      this.#closeWaiter = closing;
+      const done = park(closing, currentNode(), false);
+      try {
+        this.raw.close();
+      } catch {
+        // rawSocket.close() was called just before and its 'close' event is not out yet; the
+        // handle is closed already.
+        closing.resolve(undefined);
+      }
+      await done;
+    }
     this.raw.off("message", this.#onMessage);
     this.raw.off("error", this.#onError);
+    this.raw.off("close", this.#onClose);
   }
+}
+
+/** 4 or 6, from the bound address (some Node versions gave the family as a number). */
+function socketFamily(raw: dgram.Socket): 4 | 6 {
+  const { family } = raw.address();
+  return family === "IPv6" || (family as unknown) === 6 ? 6 : 4;
 }
 
 function localAttributes(raw: dgram.Socket, connected: boolean): ExtraAttributes {
   const local = raw.address();
-  const family = local.family === "IPv6" || (local.family as unknown) === 6 ? "IPv6" : "IPv4";
+  const family = socketFamily(raw) === 6 ? "IPv6" : "IPv4";
   const address = { host: local.address, port: local.port };
   const map = new Map<Parameters<ExtraAttributes["get"]>[0], () => unknown>([
     [SocketAttribute.family, () => family],
@@ -324,11 +369,14 @@ export class UDPSocket extends UnreliableObjectStream<UDPPacket> {
   readonly #base: BaseUdp;
   readonly #attributes: ExtraAttributes;
 
+  readonly #family: 4 | 6;
+
   /** @internal Use {@link createUdpSocket}. */
   constructor(raw: dgram.Socket) {
     super();
     this.#base = new (class extends BaseUdp {})(raw);
     this.#attributes = localAttributes(raw, false);
+    this.#family = socketFamily(raw);
   }
 
   /** `family`, `localAddress`, `localPort` and `rawSocket` (the `node:dgram` socket). */
@@ -363,12 +411,14 @@ export class UDPSocket extends UnreliableObjectStream<UDPPacket> {
   }
 
   /**
-   * Sends `packet.data` to `packet.address`.
+   * Sends `packet.data` to `packet.address`, as {@link UDPSocket.sendto} does.
    *
    * Cancellation: a checkpoint; once handed to `node:dgram`, the datagram goes out.
    *
    * @throws {TypeError} If the data is not a `Uint8Array` or the address is malformed.
-   * @throws {RangeError} If the port is out of range.
+   * @throws {RangeError} If the port is out of range, or the host an IPv6 address and this
+   *   socket IPv4.
+   * @throws {Error} The resolver's error if the host is a name that does not resolve.
    * @throws {ClosedResourceError} If the socket was closed.
    * @throws {BrokenResourceError} If the kernel refused it (`cause`: the OS error, such as
    *   `EMSGSIZE`).
@@ -389,12 +439,17 @@ export class UDPSocket extends UnreliableObjectStream<UDPPacket> {
   }
 
   /**
-   * Sends `data` to `host` (an address or a name, resolved by `node:dgram`) on `port`.
+   * Sends `data` to `host` on `port`. `host` is an IP address or a name, resolved with
+   * {@link getaddrinfo} (an IPv6 address preferred on an IPv6 socket). An IPv6 socket bound to
+   * every interface reaches IPv4 addresses too (sent as `::ffff:a.b.c.d`).
    *
-   * Cancellation: as {@link UDPSocket.send}.
+   * Cancellation: a checkpoint; cancelled while a name is looked up, it sends nothing; once
+   * handed to `node:dgram`, the datagram goes out.
    *
    * @throws {TypeError} If `data` is not a `Uint8Array` or `host` not a string.
-   * @throws {RangeError} If `port` is out of range.
+   * @throws {RangeError} If `port` is out of range, or `host` is an IPv6 address and this
+   *   socket IPv4.
+   * @throws {Error} The resolver's error for a name (`code` `ENOTFOUND`...).
    * @throws {ClosedResourceError} If the socket was closed.
    * @throws {BrokenResourceError} If the kernel refused it (`cause`: the OS error).
    * @throws {Cancelled} If the scope is cancelled.
@@ -412,8 +467,32 @@ export class UDPSocket extends UnreliableObjectStream<UDPPacket> {
       throw new TypeError(`host must be a non-empty string, got ${describeValue(host)}`);
     }
     checkPort(port, "port");
+    if (this.#base.closed) throw new ClosedResourceError();
+    const address = isIP(host) === this.#family ? host : await this.#destination(host, port);
     const raw = this.#base.raw;
-    await this.#base.sendWith((callback) => raw.send(data, port, host, callback));
+    await this.#base.sendWith((callback) => raw.send(data, port, address, callback));
+  }
+
+  /**
+   * The IP address to send to: a literal as it is, a name through our `getaddrinfo` (IDNA
+   * 2008, cancellable) rather than `node:dgram`'s own lookup. An IPv6 socket sends to IPv4
+   * addresses in their mapped form (`::ffff:a.b.c.d`): Bun and Deno map them themselves, Node
+   * refuses the plain form with `EINVAL`, so mapping here gives one behaviour everywhere.
+   */
+  async #destination(host: string, port: number): Promise<string> {
+    const family = this.#family;
+    let literal = isIP(host);
+    let address = host;
+    if (literal === 0) {
+      const infos = await getaddrinfo(host, port, family === 4 ? { family: 4 } : {});
+      const first = infos.find((info) => info.family === 6) ?? infos[0];
+      if (first === undefined) throw new Error(`${host} has no address`);
+      literal = first.family;
+      address = first.host;
+    }
+    if (literal === family) return address;
+    if (family === 6) return `::ffff:${address}`;
+    throw new RangeError(`host ${host} is an IPv6 address, and this socket is IPv4`);
   }
 
   /**
@@ -680,8 +759,9 @@ const NO_UNIX_DGRAM =
   "UNIX datagram sockets are not supported: node:dgram (on Node.js, Bun and Deno) knows only udp4 and udp6";
 
 /**
- * Not supported: always throws. `node:dgram` has no UNIX datagram sockets on any runtime.
- * Kept so code ported from AnyIO fails with a clear message instead of a missing function.
+ * Not supported: always throws. `node:dgram` has no UNIX datagram sockets on any runtime (see
+ * docs/networking.md for what to use instead). Kept so code ported from AnyIO fails with a
+ * clear message instead of a missing function.
  *
  * @throws {Error} Always.
  * @example
