@@ -125,8 +125,11 @@ class EndWaiter extends Waiter<void> {
  * ```
  */
 export class TaskHandle<T = unknown> extends Task<T> {
-  /** @internal The start() bookkeeping, while the task has not called started(). */
-  _start: StartStatus<unknown> | undefined = undefined;
+  /**
+   * @internal The start() bookkeeping, while the task has not called started(). An own
+   * property only on tasks made by start(); `undefined` from the prototype otherwise.
+   */
+  declare _start: StartStatus<unknown> | undefined;
 
   /** A number unique among the tasks of this process. */
   get id(): number {
@@ -222,6 +225,8 @@ export class TaskHandle<T = unknown> extends Task<T> {
     }
   }
 }
+
+TaskHandle.prototype._start = undefined;
 
 class StartWaiter<T> extends Waiter<T> {
   constructor(readonly status: StartStatus<T>) {
