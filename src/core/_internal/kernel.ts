@@ -28,7 +28,7 @@
 import type { Clock } from "../clock.js";
 import { realClock } from "../clock.js";
 import { Cancelled, isCancellation } from "../errors.js";
-import { getCarried, runCarrying } from "./context.js";
+import { enterCarrying, getCarried, runCarrying } from "./context.js";
 import { live } from "./registry.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -293,27 +293,36 @@ export function runInNode<A extends unknown[], R>(
  * Attaches `task` under `parent` and starts `fn(...args)` in it on a later microtask, so the
  * spawner keeps running until it yields, as in AnyIO. The task's owner hears how it ended.
  *
- * The start is deferred from inside the task's own context, so the task sees the spawner's
+ * The start is a reaction registered in the spawner's context, so the task sees the spawner's
  * other `AsyncLocalStorage` values too (a request id, a trace context), not those of whoever
- * spawned first in the same tick.
+ * spawned first in the same tick; the reaction then enters the task's own node for the rest of
+ * its job. Reactions on one settled promise run in the order they were made, so each takes the
+ * next task of a FIFO: no closure and no carrier `run` per task (on Node 24 a `run` copies the
+ * context frame twice, to enter and to restore; 22.7k -> 3.2k instructions per task on Node 24,
+ * 10.8k -> 6.1k on Node 20).
  */
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
   live.tasks++;
-  runCarrying(task, deferStart);
+  starting.push(task);
+  SETTLED.then(startNext);
 }
 
 const SETTLED = Promise.resolve();
 
+/** Tasks spawned and not started yet, in spawn order; `startHead` is the next to start. */
+const starting: Task[] = [];
+let startHead = 0;
+
 // A reaction on a settled promise runs on a later microtask in the context it was made in: the
 // cheapest deferral that keeps the spawner's context (Node's queueMicrotask costs an
 // AsyncResource and a bound function per call: 18.7k against 14.3k instructions per task).
-function deferStart(): void {
-  SETTLED.then(startCarried);
-}
-
-function startCarried(): void {
-  runTask(getCarried() as Task);
+function startNext(): void {
+  const task = starting[startHead] as Task;
+  starting[startHead] = undefined as unknown as Task;
+  if (++startHead === starting.length) starting.length = startHead = 0;
+  enterCarrying(task);
+  runTask(task);
 }
 
 /**
