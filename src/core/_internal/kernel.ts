@@ -304,6 +304,12 @@ export function runInNode<A extends unknown[], R>(
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
   live.tasks++;
+  if (startHead > 1024 && startHead * 2 > starting.length) {
+    // Spawning while a long queue is being started (tasks that spawn tasks): drop the started
+    // prefix so the queue never grows with more than the tasks still waiting to start.
+    starting.splice(0, startHead);
+    startHead = 0;
+  }
   starting.push(task);
   SETTLED.then(startNext);
 }
