@@ -65,6 +65,38 @@ describe("realClock", () => {
     );
   });
 
+  it("keeps due order over thousands of timers, most of them cleared", async () => {
+    // Enough timers of one length, mostly cleared, that the clock compacts its queue of them;
+    // every tenth is shorter and goes the other way. Clearing after that must find each one.
+    const fired: Probe[] = [];
+    const probes: Probe[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      const p = probe(fired);
+      const delay = i % 10 === 9 ? 10 : 30;
+      p.due = realClock.now() + delay;
+      realClock.setTimer(p, delay);
+      p.latestDue = realClock.now() + delay;
+      probes.push(p);
+    }
+    probes.forEach((p, i) => {
+      if (i % 3 !== 0) realClock.clearTimer(p);
+    });
+    probes.forEach((p, i) => {
+      if (i % 15 === 0) realClock.clearTimer(p);
+    });
+    const expected = probes.filter((_, i) => i % 3 === 0 && i % 15 !== 0);
+    assert.ok(expected.every((p) => p.timerSlot !== undefined));
+    const started = realClock.now();
+    while (fired.length < expected.length && realClock.now() - started < 2_000) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(new Set(fired), new Set(expected));
+    for (let i = 1; i < fired.length; i++) {
+      assert.ok((fired[i] as Probe).latestDue >= (fired[i - 1] as Probe).due, "out of order");
+    }
+    for (const p of fired) assert.ok((p.firedAt as number) >= p.due, "a timer fired early");
+  });
+
   it("fires timers due at the same time in the order they were set", async () => {
     // On a runtime whose clock is coarse (Bun's), many of these share one due time.
     const fired: Probe[] = [];

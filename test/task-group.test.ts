@@ -55,6 +55,25 @@ describe("withTaskGroup", () => {
     });
   });
 
+  it("starts tasks in the order they were spawned, also while started tasks spawn more", async () => {
+    // Thousands spawned at once, and each of the first ones spawns another as it starts: the
+    // queue of tasks waiting to start is refilled while it is being emptied.
+    const order: number[] = [];
+    await withTaskGroup((tg) => {
+      let next = 0;
+      const task = (n: number): void => {
+        order.push(n);
+        if (n < 6_000) tg.startSoon(task, next++);
+      };
+      for (let i = 0; i < 3_000; i++) tg.startSoon(task, next++);
+    });
+    assert.equal(order.length, 9_000);
+    assert.ok(
+      order.every((n, i) => n === i),
+      "a task started out of spawn order",
+    );
+  });
+
   it("runs a task cancelled right after spawning up to its first checkpoint", async () => {
     const steps: string[] = [];
     await withTaskGroup(async (tg) => {

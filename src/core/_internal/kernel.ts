@@ -28,7 +28,7 @@
 import type { Clock } from "../clock.js";
 import { realClock } from "../clock.js";
 import { Cancelled, isCancellation } from "../errors.js";
-import { getCarried, runCarrying } from "./context.js";
+import { enterCarrying, getCarried, runCarrying } from "./context.js";
 import { live } from "./registry.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -293,27 +293,42 @@ export function runInNode<A extends unknown[], R>(
  * Attaches `task` under `parent` and starts `fn(...args)` in it on a later microtask, so the
  * spawner keeps running until it yields, as in AnyIO. The task's owner hears how it ended.
  *
- * The start is deferred from inside the task's own context, so the task sees the spawner's
+ * The start is a reaction registered in the spawner's context, so the task sees the spawner's
  * other `AsyncLocalStorage` values too (a request id, a trace context), not those of whoever
- * spawned first in the same tick.
+ * spawned first in the same tick; the reaction then enters the task's own node for the rest of
+ * its job. Reactions on one settled promise run in the order they were made, so each takes the
+ * next task of a FIFO: no closure and no carrier `run` per task (on Node 24 a `run` copies the
+ * context frame twice, to enter and to restore; 22.7k -> 3.2k instructions per task on Node 24,
+ * 10.8k -> 6.1k on Node 20).
  */
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
   live.tasks++;
-  runCarrying(task, deferStart);
+  if (startHead > 1024 && startHead * 2 > starting.length) {
+    // Spawning while a long queue is being started (tasks that spawn tasks): drop the started
+    // prefix so the queue never grows with more than the tasks still waiting to start.
+    starting.splice(0, startHead);
+    startHead = 0;
+  }
+  starting.push(task);
+  SETTLED.then(startNext);
 }
 
 const SETTLED = Promise.resolve();
 
+/** Tasks spawned and not started yet, in spawn order; `startHead` is the next to start. */
+const starting: Task[] = [];
+let startHead = 0;
+
 // A reaction on a settled promise runs on a later microtask in the context it was made in: the
 // cheapest deferral that keeps the spawner's context (Node's queueMicrotask costs an
 // AsyncResource and a bound function per call: 18.7k against 14.3k instructions per task).
-function deferStart(): void {
-  SETTLED.then(startCarried);
-}
-
-function startCarried(): void {
-  runTask(getCarried() as Task);
+function startNext(): void {
+  const task = starting[startHead] as Task;
+  starting[startHead] = undefined as unknown as Task;
+  if (++startHead === starting.length) starting.length = startHead = 0;
+  enterCarrying(task);
+  runTask(task);
 }
 
 /**
@@ -437,6 +452,16 @@ function unlinkWaiter(w: AnyWaiter): void {
   live.waiters--;
 }
 
+/** The waiter `park` is making a promise for, read by {@link capture}. */
+let parking: AnyWaiter | null = null;
+
+/** The executor of every parked promise: one function for all, no closure per wait. */
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  const waiter = parking as AnyWaiter;
+  waiter._resolve = resolve as (value: unknown) => void;
+  waiter._reject = reject;
+}
+
 /**
  * The one way to wait. Checks for cancellation first (a wait in a cancelled scope rejects at
  * once and never starts its operation), then parks `waiter` in the current node and calls its
@@ -451,11 +476,11 @@ export function park<T>(
     const error = effectiveCancel(node);
     if (error !== undefined) return Promise.reject(error);
   }
-  // A closure per wait measured cheaper than one shared executor writing to module state.
-  const promise = new Promise<T>((resolve, reject) => {
-    waiter._resolve = resolve;
-    waiter._reject = reject;
-  });
+  // One shared executor instead of a closure per wait (a function and its context less per
+  // park): contended Lock 0.67 -> 0.61 us/op on Node 24, 0.76 -> 0.65 on Deno.
+  parking = waiter;
+  const promise = new Promise<T>(capture);
+  parking = null;
   waiter._node = node;
   const head = node._firstWaiter;
   waiter._next = head;
