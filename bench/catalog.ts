@@ -8,6 +8,7 @@
 import type { Scenario } from "./harness.js";
 import { cancelSleeping } from "./scenarios/cancel-sleeping.js";
 import { checkpointHot, checkpointTimers } from "./scenarios/checkpoint-loop.js";
+import { fileRead, fileWrite } from "./scenarios/file.js";
 import { gather, mapBounded } from "./scenarios/gather.js";
 import { limiter } from "./scenarios/limiter.js";
 import { lockContended, lockUncontended } from "./scenarios/lock.js";
@@ -35,6 +36,8 @@ export const scenarios: readonly Scenario[] = [
   tlsThroughput,
   tlsRoundTrip,
   udpRoundTrip,
+  fileRead,
+  fileWrite,
 ];
 
 /** The scenario called `name`, or `undefined`. */
