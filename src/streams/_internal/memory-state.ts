@@ -79,7 +79,8 @@ export class SendWaiter<T> extends Waiter<void> implements QueueLinks {
   /** The send clone it waits on. */
   declare readonly owner: object;
   declare readonly state: MemoryState<T>;
-  declare readonly item: T;
+  /** The item, until a receiver takes it or the send is withdrawn (then dropped). */
+  declare item: T;
 
   constructor(state: MemoryState<T>, owner: object, item: T) {
     super();
@@ -96,6 +97,7 @@ export class SendWaiter<T> extends Waiter<void> implements QueueLinks {
 
   override abort(): boolean {
     this.state.senders.remove(this); // the item is withdrawn with it
+    this.item = undefined as T;
     return true;
   }
 
@@ -143,14 +145,17 @@ export class MemoryState<T> {
       const sender = this.senders.shift();
       if (sender !== null) {
         buffer.push(sender.item);
+        sender.item = undefined as T; // the waiter may be reused: it must not keep the item
         sender.resolve();
       }
       return item;
     }
     const sender = this.senders.shift();
     if (sender === null) return EMPTY;
+    const item = sender.item;
+    sender.item = undefined as T;
     sender.resolve();
-    return sender.item;
+    return item;
   }
 
   /** A send clone was closed: its parked sends fail; the last one ends the stream. */
