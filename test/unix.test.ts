@@ -52,7 +52,7 @@ describe("UNIX stream sockets", () => {
     checkHalfCloseableStream(unixPair, { kind: "bytes", brokenAfterReceiverCloses: false });
   });
 
-  it("streams have family unix and string addresses; listeners have no remote ones", async () => {
+  it("streams have family unix and path addresses (the accepted end's own is the path); listeners have no remote ones", async () => {
     const path = socketPath();
     await using listener = await createUnixListener(path);
     assert.equal(listener.extra(SocketAttribute.family), "unix");
@@ -63,7 +63,12 @@ describe("UNIX stream sockets", () => {
     await using server = await listener.accept();
     assert.equal(client.extra(SocketAttribute.family), "unix");
     assert.equal(client.extra(SocketAttribute.remoteAddress), path);
+    assert.equal(client.extra(SocketAttribute.localAddress), ""); // an unnamed client end
     assert.throws(() => client.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
+    // The accepted end is the other way round: its own address is the path.
+    assert.equal(server.extra(SocketAttribute.family), "unix");
+    assert.equal(server.extra(SocketAttribute.localAddress), path);
+    assert.equal(server.extra(SocketAttribute.remoteAddress), "");
     await client.send(new Uint8Array([1, 2]));
     await client.sendEof();
     assert.deepEqual([...(await server.receive())], [1, 2]);
