@@ -143,6 +143,16 @@ export {
 // net
 
 export { ConnectionFailed, type ConnectTcpOptions, connectTcp } from "./net/connect-tcp.js";
+export {
+  type AsConnectableOptions,
+  asConnectable,
+  ByteStreamConnectable,
+  TCPConnectable,
+  type TCPConnectableOptions,
+  TLSConnectable,
+  type TLSConnectableOptions,
+  UNIXConnectable,
+} from "./net/connectable.js";
 export { type AddressInfo, type GetaddrinfoOptions, getaddrinfo, getnameinfo } from "./net/dns.js";
 export {
   type IPSocketAddress,

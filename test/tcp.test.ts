@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer as rawCreateServer, type Socket } from "node:net";
 import {
+  type AddressInfo,
   BrokenResourceError,
   BusyResourceError,
   Cancelled,
@@ -22,7 +23,8 @@ import {
   waitAllTasksBlocked,
   withTaskGroup,
 } from "../src/index.js";
-import { reusePortSupported } from "../src/net/tcp-listener.js";
+import { connectTcpSeams } from "../src/net/connect-tcp.js";
+import { createTcpListenerSeams, reusePortSupported } from "../src/net/tcp-listener.js";
 import { checkHalfCloseableStream } from "./_support/stream-conformance.js";
 import { describe, it } from "./harness.js";
 
@@ -84,12 +86,39 @@ const hasIPv6 = await (async () => {
     return false;
   }
 })();
-if (!hasIPv6) console.log("# tcp: no IPv6 on this machine; IPv6 tests are skipped");
-/** Whether "localhost" resolves to both ::1 and 127.0.0.1 here (not in every /etc/hosts). */
-const dualLocalhost =
-  hasIPv6 && new Set((await getaddrinfo("localhost", 0)).map((r) => r.family)).size === 2;
-if (!dualLocalhost)
-  console.log("# tcp: localhost has no ::1 entry here; dual-stack name tests are skipped");
+if (!hasIPv6) console.log("# tcp: ::1 cannot be bound on this machine; IPv6 tests are not run");
+/** `it` for tests that bind or connect to ::1: registered only where ::1 can be bound. */
+const itWithIPv6 = hasIPv6 ? it : () => {};
+
+/**
+ * Runs `body` with "localhost" resolving to 127.0.0.1 and ::1 for `connectTcp` and
+ * `createTcpListener`, whatever this machine's hosts file says (many have no `::1 localhost`
+ * line); other names resolve for real. Only the resolver is faked: the sockets are real. IPv4
+ * comes first, so a test that sees IPv6 win shows Happy Eyeballs' order, not the resolver's.
+ */
+async function withDualStackLocalhost(body: () => Promise<void>): Promise<void> {
+  const saved = {
+    connect: connectTcpSeams.getaddrinfo,
+    listen: createTcpListenerSeams.getaddrinfo,
+  };
+  const fake: typeof getaddrinfo = async (host, port, options = {}) => {
+    if (host !== "localhost") return getaddrinfo(host, port, options);
+    const family = options.family ?? 0;
+    const both: AddressInfo[] = [
+      { family: 4, type: 0, proto: 0, canonname: "", host: "127.0.0.1", port },
+      { family: 6, type: 0, proto: 0, canonname: "", host: "::1", port },
+    ];
+    return both.filter((a) => family === 0 || a.family === family);
+  };
+  connectTcpSeams.getaddrinfo = fake;
+  createTcpListenerSeams.getaddrinfo = fake;
+  try {
+    await body();
+  } finally {
+    connectTcpSeams.getaddrinfo = saved.connect;
+    createTcpListenerSeams.getaddrinfo = saved.listen;
+  }
+}
 
 describe("SocketStream over TCP", () => {
   describe("conformance", () => {
@@ -344,45 +373,63 @@ describe("connectTcp", () => {
     });
   });
 
-  it("refused on every address of a name: an ExceptionGroup of refusals", async () => {
-    if (!dualLocalhost) return;
+  itWithIPv6("refused on every address of a name: an ExceptionGroup of refusals", async () => {
     const peer = await rawServer(() => {});
     const port = peer.port;
     await peer.close();
-    await assert.rejects(connectTcp("localhost", port), (e: unknown) => {
-      assert.ok(e instanceof ConnectionFailed);
-      if (e.cause instanceof ExceptionGroup) {
-        assert.ok(e.cause.exceptions.length >= 2);
-        for (const x of e.cause.exceptions)
+    await withDualStackLocalhost(async () => {
+      await assert.rejects(connectTcp("localhost", port), (e: unknown) => {
+        assert.ok(e instanceof ConnectionFailed);
+        assert.ok(e.cause instanceof ExceptionGroup, `cause: ${e.cause}`);
+        assert.equal(e.cause.exceptions.length, 2);
+        for (const x of e.cause.exceptions) {
           assert.equal((x as { code?: string }).code, "ECONNREFUSED");
-      } else assert.equal((e.cause as { code?: string }).code, "ECONNREFUSED");
-      return true;
+        }
+        return true;
+      });
     });
   });
 
-  it("happy eyeballs: prefers ::1 for localhost when both families listen", async () => {
-    if (!dualLocalhost) return;
-    await using listener = await createTcpListener({ localHost: "localhost" });
-    const port = listener.extra(SocketAttribute.localPort);
-    await using client = await connectTcp("localhost", port);
-    assert.equal(client.extra(SocketAttribute.family), "IPv6");
+  itWithIPv6("happy eyeballs: prefers ::1 for localhost when both families listen", async () => {
+    await withDualStackLocalhost(async () => {
+      await using listener = await createTcpListener({ localHost: "localhost" });
+      const port = listener.extra(SocketAttribute.localPort);
+      await using client = await connectTcp("localhost", port);
+      assert.equal(client.extra(SocketAttribute.family), "IPv6");
+      assert.deepEqual(client.extra(SocketAttribute.remoteAddress), { host: "::1", port });
+      const v6 = listener.listeners.find((l) => l.extra(SocketAttribute.family) === "IPv6");
+      await using accepted = await (v6 as SocketListener).accept();
+      assert.equal(
+        accepted.extra(SocketAttribute.remotePort),
+        client.extra(SocketAttribute.localPort),
+      );
+    });
   });
 
-  it("happy eyeballs: falls back to IPv4 when only 127.0.0.1 listens", async () => {
-    await using listener = await createTcpListener({ localHost: "127.0.0.1" });
-    const port = listener.extra(SocketAttribute.localPort);
-    await using client = await connectTcp("localhost", port);
-    assert.equal(client.extra(SocketAttribute.family), "IPv4");
-    const accepted = await (listener.listeners[0] as SocketListener).accept();
-    await accepted.close();
+  itWithIPv6("happy eyeballs: falls back to IPv4 when only 127.0.0.1 listens", async () => {
+    await withDualStackLocalhost(async () => {
+      await using listener = await createTcpListener({ localHost: "127.0.0.1" });
+      const port = listener.extra(SocketAttribute.localPort);
+      // ::1 is tried first and refused; the IPv4 attempt starts at once and wins.
+      await using client = await connectTcp("localhost", port, { happyEyeballsDelay: 10_000 });
+      assert.equal(client.extra(SocketAttribute.family), "IPv4");
+      await using accepted = await (listener.listeners[0] as SocketListener).accept();
+      assert.equal(
+        accepted.extra(SocketAttribute.remotePort),
+        client.extra(SocketAttribute.localPort),
+      );
+    });
   });
 
-  it("happy eyeballs: works when only ::1 listens", async () => {
-    if (!dualLocalhost) return;
-    await using listener = await createTcpListener({ localHost: "::1" });
-    const port = listener.extra(SocketAttribute.localPort);
-    await using client = await connectTcp("localhost", port);
-    assert.equal(client.extra(SocketAttribute.family), "IPv6");
+  itWithIPv6("happy eyeballs: works when only ::1 listens", async () => {
+    await withDualStackLocalhost(async () => {
+      await using listener = await createTcpListener({ localHost: "::1" });
+      const port = listener.extra(SocketAttribute.localPort);
+      await using client = await connectTcp("localhost", port);
+      assert.equal(client.extra(SocketAttribute.family), "IPv6");
+      await using accepted = await (listener.listeners[0] as SocketListener).accept();
+      assert.equal(accepted.extra(SocketAttribute.family), "IPv6");
+    });
   });
 
   it("binds the client to localHost and localPort", async () => {
@@ -430,16 +477,29 @@ describe("createTcpListener", () => {
     assert.throws(() => one.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
   });
 
-  it("localhost gives one listener per address, all on the same port", async () => {
-    if (!dualLocalhost) return;
-    for (let i = 0; i < 5; i++) {
-      await using listener = await createTcpListener({ localHost: "localhost" });
-      assert.equal(listener.listeners.length, 2);
-      const ports = listener.listeners.map((l) => l.extra(SocketAttribute.localPort));
-      assert.equal(ports[0], ports[1]);
-      const families = listener.listeners.map((l) => l.extra(SocketAttribute.family)).sort();
-      assert.deepEqual(families, ["IPv4", "IPv6"]);
-    }
+  itWithIPv6("localhost gives one listener per address, all on the same port", async () => {
+    await withDualStackLocalhost(async () => {
+      for (let i = 0; i < 5; i++) {
+        await using listener = await createTcpListener({ localHost: "localhost" });
+        assert.equal(listener.listeners.length, 2);
+        const ports = listener.listeners.map((l) => l.extra(SocketAttribute.localPort));
+        assert.equal(ports[0], ports[1]);
+        const families = listener.listeners.map((l) => l.extra(SocketAttribute.family)).sort();
+        assert.deepEqual(families, ["IPv4", "IPv6"]);
+        // Both are really listening: a connection to each address is accepted by its own.
+        for (const [host, one] of [
+          ["127.0.0.1", listener.listeners.find((l) => l.extra(SocketAttribute.family) === "IPv4")],
+          ["::1", listener.listeners.find((l) => l.extra(SocketAttribute.family) === "IPv6")],
+        ] as const) {
+          await using client = await connectTcp(host, ports[0] as number);
+          await using accepted = await (one as SocketListener).accept();
+          assert.equal(
+            accepted.extra(SocketAttribute.remotePort),
+            client.extra(SocketAttribute.localPort),
+          );
+        }
+      }
+    });
   });
 
   it("no localHost: one dual-stack listener that accepts IPv4 too", async () => {

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +52,7 @@ describe("UNIX stream sockets", () => {
     checkHalfCloseableStream(unixPair, { kind: "bytes", brokenAfterReceiverCloses: false });
   });
 
-  it("streams have family unix and string addresses; listeners have no remote ones", async () => {
+  it("streams have family unix and path addresses (the accepted end's own is the path); listeners have no remote ones", async () => {
     const path = socketPath();
     await using listener = await createUnixListener(path);
     assert.equal(listener.extra(SocketAttribute.family), "unix");
@@ -55,7 +63,12 @@ describe("UNIX stream sockets", () => {
     await using server = await listener.accept();
     assert.equal(client.extra(SocketAttribute.family), "unix");
     assert.equal(client.extra(SocketAttribute.remoteAddress), path);
+    assert.equal(client.extra(SocketAttribute.localAddress), ""); // an unnamed client end
     assert.throws(() => client.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
+    // The accepted end is the other way round: its own address is the path.
+    assert.equal(server.extra(SocketAttribute.family), "unix");
+    assert.equal(server.extra(SocketAttribute.localAddress), path);
+    assert.equal(server.extra(SocketAttribute.remoteAddress), "");
     await client.send(new Uint8Array([1, 2]));
     await client.sendEof();
     assert.deepEqual([...(await server.receive())], [1, 2]);
@@ -64,13 +77,19 @@ describe("UNIX stream sockets", () => {
 
   it("replaces a stale socket file, but never a regular file", async () => {
     const path = socketPath();
-    // a stale socket: bound by a server that is gone without unlinking
+    // A stale socket: a socket file nobody listens on, as a process that died leaves behind.
+    // Node, Bun and Deno all unlink the file when a server closes, so it is moved away first.
     const stale = createServer();
-    await new Promise<void>((resolve) => stale.listen(path, resolve));
+    const bound = socketPath();
+    await new Promise<void>((resolve) => stale.listen(bound, resolve));
+    renameSync(bound, path);
     await new Promise<void>((resolve) => stale.close(() => resolve()));
-    if (!existsSync(path))
-      writeFileSync(path, ""); // the runtime unlinked it; fake nothing
-    else {
+    assert.ok(lstatSync(path).isSocket(), "the stale socket file is there");
+    await assert.rejects(connectUnix(path), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, "ECONNREFUSED");
+      return true;
+    });
+    {
       await using listener = await createUnixListener(path);
       await using client = await connectUnix(path);
       await using server = await listener.accept();

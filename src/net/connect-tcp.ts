@@ -26,20 +26,36 @@ import { SocketStream } from "./socket-stream.js";
 import { type TLSContextOptions, TLSStream } from "./tls-stream.js";
 
 /**
- * Every attempt of {@link connectTcp} failed. `cause` is the single attempt's error, or an
- * `ExceptionGroup` of every attempt's error in the order they failed. Whose fault: the network's
- * or the peer's (nothing listening, unreachable).
+ * A connection could not be made. Whose fault: the network's or the peer's (nothing listening,
+ * unreachable, a name that does not resolve).
+ *
+ * From {@link connectTcp}, every attempt failed: the message is "All connection attempts
+ * failed" and `cause` is the single attempt's error, or an `ExceptionGroup` of every attempt's
+ * error in the order they failed. From a connectable's `connect()` ({@link TCPConnectable},
+ * {@link UNIXConnectable}), the message names the target, "error connecting to host:port:
+ * ...", and `cause` is the error that stopped it (the resolver's, the OS's, or the
+ * `ConnectionFailed` of `connectTcp`).
  *
  * @example
  * ```ts
  * import { ConnectionFailed } from "anyio-ts";
  * const error = new ConnectionFailed(new Error("ECONNREFUSED"));
  * console.assert(error.message === "All connection attempts failed" && error.code === "ANYIO_CONNECTION_FAILED");
+ * const named = new ConnectionFailed(new Error("connect ECONNREFUSED"), "example.com:80");
+ * console.assert(named.message === "error connecting to example.com:80: connect ECONNREFUSED");
  * ```
  */
 export class ConnectionFailed extends AnyioError {
-  constructor(cause: unknown) {
-    super("ANYIO_CONNECTION_FAILED", "All connection attempts failed", { cause });
+  /**
+   * @param cause What stopped the connection.
+   * @param target Where it was going (`host:port`, a quoted path), for a connectable's message.
+   */
+  constructor(cause: unknown, target?: string) {
+    const message =
+      target === undefined
+        ? "All connection attempts failed"
+        : `error connecting to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super("ANYIO_CONNECTION_FAILED", message, { cause });
   }
 }
 
@@ -84,6 +100,31 @@ type WithTLS = ConnectTcpOptions &
  */
 export const connectTcpSeams = { getaddrinfo, connectSocket };
 
+/**
+ * Checks the options of a plain TCP connection (those of {@link connectTcp} but TLS's).
+ * @internal
+ * @throws {TypeError} If `options` is not an object or `localHost` not a string.
+ * @throws {RangeError} If `localPort` or `happyEyeballsDelay` is out of range.
+ */
+export function checkConnectOptions(options: ConnectTcpOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  }
+  const { localHost, localPort, happyEyeballsDelay } = options;
+  if (localHost !== undefined && typeof localHost !== "string") {
+    throw new TypeError(`localHost must be a string, got ${describeValue(localHost)}`);
+  }
+  if (localPort !== undefined) checkPort(localPort, "localPort");
+  if (
+    happyEyeballsDelay !== undefined &&
+    (typeof happyEyeballsDelay !== "number" || !(happyEyeballsDelay >= 0))
+  ) {
+    throw new RangeError(
+      `happyEyeballsDelay must be a non-negative number, got ${describeValue(happyEyeballsDelay)}`,
+    );
+  }
+}
+
 interface Target {
   readonly host: string;
   readonly family: 4 | 6;
@@ -113,7 +154,7 @@ function interleave(targets: Target[]): Target[] {
  *
  * @param remoteHost A host name or IP address.
  * @param remotePort The port, 1..65535.
- * @throws {TypeError} If `remoteHost` is not a string.
+ * @throws {TypeError} If `remoteHost` or `localHost` is not a string.
  * @throws {RangeError} If a port or `happyEyeballsDelay` is out of range.
  * @throws {ConnectionFailed} If every attempt failed ("All connection attempts failed"; `cause`
  *   is the one error or an `ExceptionGroup` of them).
@@ -149,13 +190,8 @@ export async function connectTcp(
     throw new TypeError(`remoteHost must be a string, got ${describeValue(remoteHost)}`);
   }
   checkPort(remotePort, "remotePort");
+  checkConnectOptions(options);
   const { localHost, localPort, happyEyeballsDelay = 250 } = options;
-  if (localPort !== undefined) checkPort(localPort, "localPort");
-  if (typeof happyEyeballsDelay !== "number" || !(happyEyeballsDelay >= 0)) {
-    throw new RangeError(
-      `happyEyeballsDelay must be a non-negative number, got ${describeValue(happyEyeballsDelay)}`,
-    );
-  }
   let targets: Target[];
   const literal = isIP(remoteHost);
   if (literal !== 0) targets = [{ host: remoteHost, family: literal as 4 | 6 }];

@@ -82,14 +82,26 @@ export const SocketAttribute = Object.freeze({
 
 type AttributeMap = Map<Parameters<ExtraAttributes["get"]>[0], () => unknown>;
 
+/**
+ * The two addresses of a UNIX stream socket, which `node:net` does not report on any runtime:
+ * the caller knows them (the path connected to, the path listened on). `""` is an unnamed end,
+ * as in AnyIO; `undefined` is an end nobody knows, whose attribute is then not offered.
+ * @internal
+ */
+export interface UnixEnds {
+  readonly local: string | undefined;
+  readonly remote: string | undefined;
+}
+
 /** The attributes of a connected stream socket, read once (they do not change). @internal */
-export function streamAttributes(socket: Socket, unixPath: string | undefined): ExtraAttributes {
+export function streamAttributes(socket: Socket, unix: UnixEnds | undefined): ExtraAttributes {
   const map: AttributeMap = new Map();
   map.set(SocketAttribute.rawSocket, () => socket);
-  if (unixPath !== undefined) {
+  if (unix !== undefined) {
+    const { local, remote } = unix;
     map.set(SocketAttribute.family, () => "unix");
-    map.set(SocketAttribute.localAddress, () => (socket.localAddress as string | undefined) ?? "");
-    map.set(SocketAttribute.remoteAddress, () => unixPath);
+    if (local !== undefined) map.set(SocketAttribute.localAddress, () => local);
+    if (remote !== undefined) map.set(SocketAttribute.remoteAddress, () => remote);
     return map;
   }
   const family = socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4";

@@ -8,12 +8,13 @@
  *
  * @module
  */
-import type { Server, Socket } from "node:net";
+import { Server, type Socket } from "node:net";
 import { currentNode, effectiveCancel, park, Waiter } from "../core/_internal/kernel.js";
 import { cancelShieldedCheckpoint, yieldValue } from "../core/checkpoint.js";
 import { BusyResourceError, ClosedResourceError } from "../core/errors.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { withTaskGroup } from "../core/task-group.js";
+import { describeValue } from "../streams/_internal/checks.js";
 import { Listener } from "../streams/listener.js";
 import type { ExtraAttributes } from "../streams/typed-attribute.js";
 import { listenerAttributes } from "./socket-attribute.js";
@@ -37,7 +38,8 @@ function ignoreError(): void {}
 /**
  * Listens on one address (an IP address and port, or a UNIX socket path) and accepts
  * connections as {@link SocketStream}s. Made by {@link createTcpListener} (one per address,
- * inside a `MultiListener`) and {@link createUnixListener}; the caller owns it and must close
+ * inside a `MultiListener`), {@link createUnixListener} and {@link SocketListener.fromSocket}
+ * (for a `net.Server` of your own); the caller owns it and must close
  * it. Its attributes are `family`, `localAddress`, `rawSocket` and, for TCP, `localPort`; a
  * listener has no remote ones.
  *
@@ -94,6 +96,56 @@ export class SocketListener extends Listener<SocketStream> {
     server.on("error", this.#onError);
   }
 
+  /**
+   * Wraps a listening `node:net` server made elsewhere (TCP or UNIX) in a listener, as AnyIO's
+   * `SocketListener.from_socket()` does. The listener owns the server from now on: it holds
+   * each new connection paused until `accept()` (bytes that arrive early are kept), makes the
+   * connections half-open, and stops the server on `close()`. Do not listen to its
+   * `'connection'` event yourself afterwards. Wrap it as soon as it listens: a connection that
+   * came in before went to nobody.
+   *
+   * Cancellation: none; it does not wait.
+   *
+   * @param server A listening `net.Server` with no `'connection'` listeners (so not one made
+   *   with `createServer(handler)`, which would see every connection too).
+   * @throws {TypeError} If `server` is not a `net.Server`, is not listening, or has
+   *   `'connection'` listeners. The server stays yours then.
+   * @example
+   * ```ts
+   * import { connectTcp, SocketAttribute, SocketListener } from "anyio-ts";
+   * import { createServer } from "node:net";
+   * const server = createServer();
+   * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+   * await using listener = SocketListener.fromSocket(server);
+   * const port = listener.extra(SocketAttribute.localPort);
+   * await using client = await connectTcp("127.0.0.1", port);
+   * await using accepted = await listener.accept();
+   * await client.send(new Uint8Array([1]));
+   * console.assert((await accepted.receive())[0] === 1);
+   * ```
+   */
+  static fromSocket(server: Server): SocketListener {
+    if (!(server instanceof Server)) {
+      throw new TypeError(`server must be a net.Server, got ${describeValue(server)}`);
+    }
+    if (!server.listening) {
+      throw new TypeError("server must be listening, got a net.Server that is not listening");
+    }
+    const handlers = server.listenerCount("connection");
+    if (handlers > 0) {
+      throw new TypeError(
+        `server must have no 'connection' listeners (the listener accepts every connection itself), got one with ${handlers}`,
+      );
+    }
+    // The options our own servers are created with. node:net reads both when a connection
+    // comes in (the same on Node, Bun and Deno), so setting them now is enough.
+    const options = server as unknown as { allowHalfOpen: boolean; pauseOnConnect: boolean };
+    options.allowHalfOpen = true;
+    options.pauseOnConnect = true;
+    const address = server.address();
+    return new SocketListener(server, typeof address === "string" ? address : undefined);
+  }
+
   /** `family`, `localAddress`, `rawSocket`, and `localPort` for TCP. */
   override get extraAttributes(): ExtraAttributes {
     return this.#attributes;
@@ -134,7 +186,10 @@ export class SocketListener extends Listener<SocketStream> {
         socket = await park(waiter);
       }
       socket.off("error", ignoreError);
-      return new SocketStream(socket, this.#unixPath);
+      // A UNIX connection's own end is the listening path; the client's end is unnamed (a
+      // node:net client cannot bind one).
+      const unix = this.#unixPath === undefined ? undefined : { local: this.#unixPath, remote: "" };
+      return new SocketStream(socket, unix);
     } finally {
       this.#accepting = false;
     }

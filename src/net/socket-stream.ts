@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Socket } from "node:net";
+import { Server, Socket } from "node:net";
 import { currentNode, effectiveCancel, park, Waiter } from "../core/_internal/kernel.js";
 import { yieldValue } from "../core/checkpoint.js";
 import {
@@ -28,10 +28,15 @@ import {
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.js";
-import { checkBytes, checkMaxBytes, DEFAULT_MAX_BYTES } from "../streams/_internal/checks.js";
+import {
+  checkBytes,
+  checkMaxBytes,
+  DEFAULT_MAX_BYTES,
+  describeValue,
+} from "../streams/_internal/checks.js";
 import { ByteStream } from "../streams/byte-stream.js";
 import type { ExtraAttributes } from "../streams/typed-attribute.js";
-import { streamAttributes } from "./socket-attribute.js";
+import { streamAttributes, type UnixEnds } from "./socket-attribute.js";
 
 class ReceiveWaiter extends Waiter<Uint8Array> {
   constructor(
@@ -103,7 +108,8 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A connected TCP or UNIX stream socket as a {@link ByteStream}. Made by {@link connectTcp},
- * {@link connectUnix} and the listeners' `accept()`; the caller owns it and must close it. One
+ * {@link connectUnix}, the listeners' `accept()` and {@link SocketStream.fromSocket} (for a
+ * socket made with `node:net` directly); the caller owns it and must close it. One
  * task at a time may receive and one may send (the two may run at once). TCP streams have
  * `TCP_NODELAY` set.
  *
@@ -188,21 +194,101 @@ export class SocketStream extends ByteStream {
 
   /**
    * Wraps a connected `node:net` socket; the stream owns it from now on.
-   * @internal Use {@link connectTcp}, {@link connectUnix} or a listener's `accept()`.
+   * @internal Use {@link connectTcp}, {@link connectUnix}, a listener's `accept()` or
+   *   {@link SocketStream.fromSocket}.
    * @param socket A connected socket, created with `allowHalfOpen: true`.
-   * @param unixPath For a UNIX socket, the path it is connected to.
+   * @param unix For a UNIX socket, its two addresses.
    */
-  constructor(socket: Socket, unixPath?: string) {
+  constructor(socket: Socket, unix?: UnixEnds) {
     super();
     this.#socket = socket;
     socket.pause();
-    if (unixPath === undefined) socket.setNoDelay(true);
-    this.#attributes = streamAttributes(socket, unixPath);
+    if (unix === undefined) socket.setNoDelay(true);
+    this.#attributes = streamAttributes(socket, unix);
+    // A socket handed over by fromSocket() may have ended a side already.
+    if (socket.readableEnded) this.#eof = true;
+    if (socket.writableEnded) this.#eofSent = true;
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
     socket.on("drain", this.#onDrain);
+  }
+
+  /**
+   * Wraps a connected `node:net` socket made elsewhere (a TCP or UNIX client, or a connection
+   * accepted by your own `net.Server`) in a stream, as AnyIO's `SocketStream.from_socket()`
+   * does. The stream owns the socket from now on: it makes it half-open (a peer's FIN leaves
+   * this side able to send), sets `TCP_NODELAY` on TCP, reads it (bytes `node:net` already
+   * buffered come first), and destroys it on `close()`. Do not read from, write to or end the
+   * socket yourself afterwards.
+   *
+   * Attributes come from the socket. `node:net` does not report the paths of a UNIX socket on
+   * any runtime: an accepted one takes its server's path as `localAddress` (while the server
+   * listens) and `""` (the unnamed client) as `remoteAddress`; for a client one,
+   * `localAddress` is `""` and `remoteAddress` is not offered (use {@link connectUnix} when
+   * you need it).
+   *
+   * Cancellation: none; it does not wait.
+   *
+   * @param socket A connected `net.Socket`.
+   * @throws {TypeError} If `socket` is not a `net.Socket`; if it is not connected (still
+   *   connecting, never connected, or destroyed); if something else already reads it (it has
+   *   `'data'` listeners). The socket stays yours then.
+   * @example
+   * ```ts
+   * import { SocketAttribute, SocketStream } from "anyio-ts";
+   * import { connect, createServer, type Socket } from "node:net";
+   * const server = createServer();
+   * const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+   * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+   * const raw = connect((server.address() as { port: number }).port, "127.0.0.1");
+   * await new Promise((resolve) => raw.once("connect", resolve));
+   * await using client = SocketStream.fromSocket(raw);
+   * await using peer = SocketStream.fromSocket(await accepted);
+   * server.close();
+   * await client.send(new TextEncoder().encode("hi"));
+   * console.assert(new TextDecoder().decode(await peer.receive()) === "hi");
+   * console.assert(client.extra(SocketAttribute.localPort) === raw.localPort);
+   * ```
+   */
+  static fromSocket(socket: Socket): SocketStream {
+    if (!(socket instanceof Socket)) {
+      throw new TypeError(`socket must be a net.Socket, got ${describeValue(socket)}`);
+    }
+    const state = socket.destroyed
+      ? "destroyed"
+      : socket.connecting
+        ? "still connecting"
+        : socket.pending
+          ? "not connected"
+          : undefined;
+    if (state !== undefined) {
+      throw new TypeError(`socket must be a connected net.Socket, got one that is ${state}`);
+    }
+    const readers = socket.listenerCount("data");
+    if (readers > 0) {
+      throw new TypeError(
+        `socket must not be read by anyone else, got one with ${readers} 'data' listener(s)`,
+      );
+    }
+    // Half-open, as our own sockets are created: node:net reads this flag when the peer's FIN
+    // arrives (the same on Node, Bun and Deno), so setting it now is enough.
+    (socket as { allowHalfOpen: boolean }).allowHalfOpen = true;
+    let unix: UnixEnds | undefined;
+    // A TCP socket always has a local port; a UNIX socket has none.
+    if (typeof socket.localPort !== "number") {
+      // An accepted socket knows its server (whose address is the path), and its client is
+      // unnamed; a client socket is unnamed and knows nothing of its peer. The path is taken
+      // only while the server listens: Bun forgets it when the server closes (address() is
+      // null) where Node and Deno keep it, and the answer must not depend on the runtime.
+      const server = (socket as { server?: unknown }).server;
+      if (server instanceof Server) {
+        const path = server.listening ? server.address() : null;
+        unix = { local: typeof path === "string" ? path : undefined, remote: "" };
+      } else unix = { local: "", remote: undefined };
+    }
+    return new SocketStream(socket, unix);
   }
 
   /** `family`, `localAddress`, `remoteAddress`, `rawSocket`, and for TCP the two ports. */

@@ -49,6 +49,14 @@ export interface CreateTcpListenerOptions {
 
 const ATTEMPTS = 10;
 
+/**
+ * What `createTcpListener` resolves `localHost` with; tests swap it to give a name the
+ * addresses they need (both `::1` and `127.0.0.1` for "localhost", say) while the sockets stay
+ * real.
+ * @internal
+ */
+export const createTcpListenerSeams = { getaddrinfo };
+
 /** Whether `server.listen({ reusePort })` is honoured here. @internal */
 export function reusePortSupported(): boolean {
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
@@ -111,7 +119,7 @@ export async function createTcpListener(
           ? [{ host: "::", family: 6 }]
           : [{ host: undefined, family: 0 }];
   } else {
-    const infos = await getaddrinfo(localHost, localPort, { family });
+    const infos = await createTcpListenerSeams.getaddrinfo(localHost, localPort, { family });
     hosts = infos.map((i) => ({ host: i.host, family: i.family }));
   }
   const clamped = Math.min(backlog, 65536);

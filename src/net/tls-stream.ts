@@ -871,7 +871,12 @@ async function forceClose(stream: AnyByteStream): Promise<void> {
   }
 }
 
-function checkWrapOptions(options: TLSWrapOptions): void {
+/**
+ * Checks the options of {@link TLSStream.wrap} (also used by `TLSConnectable`, which checks
+ * them when it is made).
+ * @internal
+ */
+export function checkWrapOptions(options: TLSWrapOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   }

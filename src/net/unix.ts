@@ -45,7 +45,8 @@ function checkPath(path: unknown): string {
 export async function connectUnix(path: string): Promise<SocketStream> {
   checkPath(path);
   const socket = await connectSocket({ path });
-  return new SocketStream(socket, path);
+  // node:net cannot bind the client end of a UNIX socket: it is unnamed.
+  return new SocketStream(socket, { local: "", remote: path });
 }
 
 /**
