@@ -21,7 +21,13 @@
 import { currentNode, effectiveCancel, park, type Task } from "../core/_internal/kernel.js";
 import { InvalidStateError, WouldBlock } from "../core/errors.js";
 import { TaskInfo } from "../core/tasks.js";
-import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
+import {
+  grant,
+  QueuedWaiter,
+  SpareWaiters,
+  WaiterQueue,
+  yieldThen,
+} from "./_internal/waiter-queue.js";
 
 /**
  * Options of {@link Lock}.
@@ -68,9 +74,13 @@ export interface LockStatistics {
 class LockWaiter extends QueuedWaiter<Lock> {
   constructor(
     readonly lock: Lock,
-    readonly task: Task,
+    public task: Task,
   ) {
     super();
+  }
+
+  override delivered(): void {
+    this.lock._recycle(this);
   }
 
   override onPark(): void {
@@ -99,6 +109,9 @@ class RelockWaiter extends LockWaiter {
   override abort(): boolean {
     return false;
   }
+
+  // Not a LockWaiter to reuse: it never withdraws.
+  override delivered(): void {}
 
   override describe(): string {
     return "Condition.wait: taking the lock back";
@@ -137,6 +150,8 @@ class RelockWaiter extends LockWaiter {
 export class Lock implements Disposable {
   #owner: Task | null = null;
   readonly #waiters = new WaiterQueue<LockWaiter>();
+  /** Waiters that were handed the lock and resolved, for later contended acquires. */
+  readonly #spare = new SpareWaiters<LockWaiter>();
   readonly #fast: boolean;
   /** Settled with the lock itself: what the uncontended path returns, made once. */
   readonly #ready: Promise<this>;
@@ -191,7 +206,10 @@ export class Lock implements Disposable {
     if (owner === task) {
       return Promise.reject(new InvalidStateError("Attempted to acquire an already held Lock"));
     }
-    return park(new LockWaiter(this, task), node) as Promise<this>;
+    const spare = this.#spare.take();
+    if (spare === undefined) return park(new LockWaiter(this, task), node) as Promise<this>;
+    spare.task = task;
+    return park(spare, node) as Promise<this>;
   }
 
   /**
@@ -340,6 +358,12 @@ export class Lock implements Disposable {
     }
     this.#owner = next.task;
     grant(next);
+  }
+
+  /** @internal */
+  /** @internal */
+  _recycle(w: LockWaiter): void {
+    this.#spare.keep(w);
   }
 
   /** @internal */

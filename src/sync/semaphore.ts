@@ -10,7 +10,13 @@
 import { currentNode, effectiveCancel, park } from "../core/_internal/kernel.js";
 import { WouldBlock } from "../core/errors.js";
 import { checkCount, show } from "./_internal/checks.js";
-import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
+import {
+  grant,
+  QueuedWaiter,
+  SpareWaiters,
+  WaiterQueue,
+  yieldThen,
+} from "./_internal/waiter-queue.js";
 
 /**
  * Options of {@link Semaphore}.
@@ -68,6 +74,10 @@ class SemaphoreWaiter extends QueuedWaiter<Semaphore> {
     return this.semaphore;
   }
 
+  override delivered(): void {
+    this.semaphore._recycle(this);
+  }
+
   override giveBack(): void {
     this.semaphore._handOver();
   }
@@ -112,6 +122,8 @@ export class Semaphore implements Disposable {
   readonly #max: number | null;
   readonly #fast: boolean;
   readonly #waiters = new WaiterQueue<SemaphoreWaiter>();
+  /** Waiters that were handed a slot and resolved, for later contended acquires. */
+  readonly #spare = new SpareWaiters<SemaphoreWaiter>();
   readonly #ready: Promise<this>;
 
   /**
@@ -172,7 +184,7 @@ export class Semaphore implements Disposable {
       this.#value--;
       return this.#fast ? this.#ready : yieldThen(this.#ready, this);
     }
-    return park(new SemaphoreWaiter(this), node) as Promise<this>;
+    return park(this.#spare.take() ?? new SemaphoreWaiter(this), node) as Promise<this>;
   }
 
   /**
@@ -293,6 +305,11 @@ export class Semaphore implements Disposable {
     const next = this.#waiters.shift();
     if (next === null) this.#value++;
     else grant(next);
+  }
+
+  /** @internal */
+  _recycle(w: SemaphoreWaiter): void {
+    this.#spare.keep(w);
   }
 
   /** @internal */
