@@ -122,7 +122,7 @@ export class TLSConnectable extends ByteStreamConnectable<TLSStream> {
    */
   async connect(): Promise<TLSStream> {
     const transport = await this.connectable.connect();
-    // wrap() owns the transport from here: it closes it if the handshake fails or is cancelled.
+    // wrap() owns the transport from here: it closes it on every failure (options, handshake).
     return TLSStream.wrap(transport, {
       serverSide: false,
       ...(this.hostname !== undefined ? { hostname: this.hostname } : {}),
