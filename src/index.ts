@@ -142,15 +142,12 @@ export {
 
 // net
 
+export { type AsConnectableOptions, asConnectable } from "./net/as-connectable.js";
 export { ConnectionFailed, type ConnectTcpOptions, connectTcp } from "./net/connect-tcp.js";
 export {
-  type AsConnectableOptions,
-  asConnectable,
   ByteStreamConnectable,
   TCPConnectable,
   type TCPConnectableOptions,
-  TLSConnectable,
-  type TLSConnectableOptions,
   UNIXConnectable,
 } from "./net/connectable.js";
 export { type AddressInfo, type GetaddrinfoOptions, getaddrinfo, getnameinfo } from "./net/dns.js";
@@ -163,6 +160,7 @@ export {
 export { SocketListener } from "./net/socket-listener.js";
 export { SocketStream } from "./net/socket-stream.js";
 export { type CreateTcpListenerOptions, createTcpListener } from "./net/tcp-listener.js";
+export { TLSConnectable, type TLSConnectableOptions } from "./net/tls-connectable.js";
 export { TLSListener, type TLSListenerOptions } from "./net/tls-listener.js";
 export {
   TLSAttribute,

@@ -15,6 +15,7 @@ import {
   TLSAttribute,
   TLSListener,
   TLSStream,
+  type TLSWrapOptions,
   withTaskGroup,
 } from "../src/index.js";
 import { checkHalfCloseableStream, checkTwoWayStream } from "./_support/stream-conformance.js";
@@ -154,6 +155,45 @@ describe("TLSStream", () => {
       await client.close();
       await server.close();
     }
+  });
+
+  it("closes the transport when an argument is bad too: wrap() owns it from the call", async () => {
+    const cases: [TLSWrapOptions, RegExp][] = [
+      [{ serverSide: true }, /needs a certificate/],
+      [{ serverSide: false }, /needs the server's hostname/],
+      [{ hostname: 42 as never }, /hostname must be a non-empty string, got 42/],
+      [{ hostname: "x", serverSide: 1 as never }, /serverSide must be a boolean, got 1/],
+      [{ hostname: "x", context: null as never }, /context must be an options object, got null/],
+      [
+        { hostname: "x", standardCompatible: "yes" as never },
+        /standardCompatible must be a boolean, got "yes"/,
+      ],
+      [null as never, /options must be an object, got null/],
+    ];
+    for (const [options, message] of cases) {
+      const [a, b] = await transportPair("tcp");
+      try {
+        await assert.rejects(TLSStream.wrap(a, options), { name: "TypeError", message });
+        await assert.rejects(a.send(encoder.encode("late")), ClosedResourceError);
+        await assert.rejects(b.receive(), EndOfStream); // the peer sees it go
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }
+    // What is refused as a transport is closed too, if it has a close().
+    let closed = 0;
+    const halfAStream = {
+      receive: async () => new Uint8Array(1),
+      close: async () => {
+        closed++;
+      },
+    };
+    await assert.rejects(TLSStream.wrap(halfAStream as never, { hostname: "x" }), {
+      name: "TypeError",
+      message: "transport must be a byte stream, got a Object",
+    });
+    assert.equal(closed, 1);
   });
 
   it("refuses a certificate that does not match the host name, and closes the transport", async () => {

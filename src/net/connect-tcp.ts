@@ -242,7 +242,7 @@ export async function connectTcp(
   const stream = new SocketStream(winner);
   const { tls = false, tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
   if (!tls && tlsContext === undefined && tlsHostname === undefined) return stream;
-  // wrap() closes the socket if the handshake fails or is cancelled.
+  // wrap() closes the socket on every failure: a bad option, a failed or cancelled handshake.
   return TLSStream.wrap(stream, {
     serverSide: false,
     hostname: tlsHostname ?? remoteHost,

@@ -384,14 +384,16 @@ export class TLSStream extends ByteStream {
   }
 
   /**
-   * Wraps `transport` in TLS and does the handshake. The returned stream owns the transport;
-   * if the handshake fails, the transport is closed.
+   * Wraps `transport` in TLS and does the handshake. `wrap()` owns the transport from the
+   * call on, and so does the stream it returns: if `wrap()` fails for any reason (a bad
+   * argument, a failed handshake), the transport is closed.
    *
    * Cancellation: a checkpoint; a cancelled handshake closes the transport.
    *
    * @param transport Any byte stream, or object stream of byte chunks.
-   * @throws {TypeError} If `transport` is not a stream, a client has no `hostname` (and does
-   *   not turn verification off), or a server has no certificate.
+   * @throws {TypeError} If `transport` is not a stream, an option has the wrong type, a client
+   *   has no `hostname` (and does not turn verification off), or a server has no certificate;
+   *   the transport is closed (a non-stream too, if it has a `close()`).
    * @throws {BrokenResourceError} If the handshake failed (`cause`: the TLS error, such as a
    *   certificate that does not match `hostname`) or the transport ended during it.
    * @throws {Cancelled} If the scope is cancelled.
@@ -407,15 +409,22 @@ export class TLSStream extends ByteStream {
    * ```
    */
   static async wrap(transport: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
-    if (
-      typeof transport !== "object" ||
-      transport === null ||
-      typeof (transport as { receive?: unknown }).receive !== "function" ||
-      typeof (transport as { send?: unknown }).send !== "function"
-    ) {
-      throw new TypeError(`transport must be a byte stream, got ${describeValue(transport)}`);
+    // wrap() owns the transport from its first line: every way out but success closes it, a
+    // bad argument included, so a caller that hands over a fresh connection leaks nothing.
+    try {
+      if (
+        typeof transport !== "object" ||
+        transport === null ||
+        typeof (transport as { receive?: unknown }).receive !== "function" ||
+        typeof (transport as { send?: unknown }).send !== "function"
+      ) {
+        throw new TypeError(`transport must be a byte stream, got ${describeValue(transport)}`);
+      }
+      checkWrapOptions(options);
+    } catch (error) {
+      await forceClose(transport);
+      throw error;
     }
-    checkWrapOptions(options);
     const cancel = effectiveCancel(currentNode());
     if (cancel !== undefined) {
       await forceClose(transport);
@@ -862,8 +871,12 @@ function peerCertificate(socket: tls.TLSSocket): tls.PeerCertificate | null {
   return cert === null || cert === undefined || Object.keys(cert).length === 0 ? null : cert;
 }
 
-/** Closes a stream whatever the scope says. */
+/**
+ * Closes a stream whatever the scope says. It may be what `wrap()` refused as a transport: then
+ * it is closed if it has a `close()` at all.
+ */
 async function forceClose(stream: AnyByteStream): Promise<void> {
+  if (typeof (stream as { close?: unknown } | null)?.close !== "function") return;
   try {
     await runInNode(globalRoot, () => stream.close());
   } catch {
