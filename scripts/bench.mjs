@@ -7,6 +7,7 @@
 //   npm run bench -- --runtime node20,bun          runtimes: node20 (or node), node24, bun, deno
 //   npm run bench -- --case us,floor               only these cases
 //   npm run bench -- --json bench-results/latest.json
+//   npm run bench -- --rounds 3                    interleave: every case of a scenario, 3 times
 //   npm run bench -- --list                        scenarios and cases, then exit
 //   SKIP_BUILD=1 npm run bench                     reuse dist/ as it is
 //
@@ -34,10 +35,17 @@ const CASE_TIMEOUT_MS = Number(process.env.BENCH_CASE_TIMEOUT ?? 180) * 1000;
 
 const USAGE =
   "usage: bench.mjs [--scenario A,B] [--runtime node20,node24,bun,deno] [--case us,floor]" +
-  " [--json FILE] [--list]";
+  " [--rounds N] [--json FILE] [--list]";
 
 function parseArgs(argv) {
-  const options = { scenarios: [], runtimes: [], cases: [], json: undefined, list: false };
+  const options = {
+    scenarios: [],
+    runtimes: [],
+    cases: [],
+    rounds: 1,
+    json: undefined,
+    list: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf("=");
@@ -57,7 +65,14 @@ function parseArgs(argv) {
     else if (flag === "--runtime") options.runtimes.push(...list());
     else if (flag === "--case") options.cases.push(...list());
     else if (flag === "--json") options.json = value();
-    else if (flag === "--list") options.list = true;
+    else if (flag === "--rounds") {
+      const text = value();
+      const rounds = Number(text);
+      if (!Number.isInteger(rounds) || rounds < 1) {
+        fail(`--rounds must be a positive integer, got ${JSON.stringify(text)}. ${USAGE}`);
+      }
+      options.rounds = rounds;
+    } else if (flag === "--list") options.list = true;
     else if (flag === "--help" || flag === "-h") {
       console.log(USAGE);
       process.exit(0);
@@ -345,6 +360,12 @@ async function main() {
   const host = machine();
   console.log(`# anyio-ts benchmarks\n`);
   console.log(`${host.nproc} cores, ${host.cpu}\n`);
+  if (options.rounds > 1) {
+    console.log(
+      `${options.rounds} interleaved rounds: medians of every sample, ratios the median of the` +
+        " rounds' ratios\n",
+    );
+  }
 
   for (const runtime of picked) {
     if (!existsSync(runtime.command)) {
@@ -363,43 +384,61 @@ async function main() {
       // Table order: the floor, what else is shown by hand, us, then the peers.
       const rank = { floor: 0, shown: 1, us: 2, peer: 3 };
       cases.sort((a, b) => rank[a.kind] - rank[b.kind]);
-      const scenarioRows = [];
-      for (const def of cases) {
-        const caseStarted = performance.now();
-        const result = await runCase(runtime, scenario, def);
-        if (result.version !== undefined) versions[runtime.label] = result.version;
-        const row = {
-          runtime: runtime.label,
-          scenario: scenario.name,
-          item: scenario.item,
-          case: def.name,
-          kind: def.kind,
-          label: def.label,
-          unit: scenario.unit,
-          floorCase: scenario.floor,
-          ops: def.ops,
-        };
-        if (result.unavailable !== undefined) row.unavailable = result.unavailable;
-        else {
-          row.samples = result.samples;
-          row.median = median(result.samples);
-          row.min = Math.min(...result.samples);
-          row.max = Math.max(...result.samples);
-          row.extra = medianExtra(result.extra);
+      // Rounds interleave the cases (every case once, then every case again, the order reversed
+      // each other round), so a change in the machine's load hits every case alike, and the
+      // ratio to the floor is the median of the per-round ratios.
+      const scenarioRows = cases.map((def) => ({
+        runtime: runtime.label,
+        scenario: scenario.name,
+        item: scenario.item,
+        case: def.name,
+        kind: def.kind,
+        label: def.label,
+        unit: scenario.unit,
+        floorCase: scenario.floor,
+        ops: def.ops,
+        samples: [],
+        roundMedians: [],
+        extras: [],
+      }));
+      for (let round = 0; round < options.rounds; round++) {
+        const order = round % 2 === 0 ? cases : [...cases].reverse();
+        for (const def of order) {
+          const row = scenarioRows[cases.indexOf(def)];
+          if (row.unavailable !== undefined) continue;
+          const caseStarted = performance.now();
+          const result = await runCase(runtime, scenario, def);
+          if (result.version !== undefined) versions[runtime.label] = result.version;
+          if (result.unavailable !== undefined) row.unavailable = result.unavailable;
+          else {
+            row.samples.push(...result.samples);
+            row.roundMedians.push(median(result.samples));
+            row.extras.push(...(result.extra ?? []));
+          }
+          const seconds = ((performance.now() - caseStarted) / 1000).toFixed(1);
+          const shown =
+            row.unavailable !== undefined
+              ? `n/a (${row.unavailable})`
+              : formatValue(row.roundMedians.at(-1), scenario.unit);
+          const where = options.rounds > 1 ? ` (round ${round + 1})` : "";
+          console.error(
+            `  ${runtime.label} ${scenario.name} ${def.name}${where}: ${shown} [${seconds} s]`,
+          );
         }
-        scenarioRows.push(row);
-        const seconds = ((performance.now() - caseStarted) / 1000).toFixed(1);
-        const shown =
-          row.unavailable !== undefined
-            ? `n/a (${row.unavailable})`
-            : formatValue(row.median, scenario.unit);
-        console.error(`  ${runtime.label} ${scenario.name} ${def.name}: ${shown} [${seconds} s]`);
+      }
+      for (const row of scenarioRows) {
+        if (row.unavailable === undefined) {
+          row.median = median(row.samples);
+          row.min = Math.min(...row.samples);
+          row.max = Math.max(...row.samples);
+          row.extra = medianExtra(row.extras);
+        }
+        delete row.extras;
       }
       const floor = scenarioRows.find((r) => r.case === scenario.floor);
       for (const row of scenarioRows) {
-        if (row.median !== undefined && floor?.median !== undefined) {
-          row.ratio = row.median / floor.median;
-        }
+        if (row.median === undefined || floor?.median === undefined) continue;
+        row.ratio = median(row.roundMedians.map((m, i) => m / floor.roundMedians[i]));
       }
       runtimeRows.push(...scenarioRows);
     }
@@ -436,6 +475,7 @@ async function main() {
     const data = {
       date: new Date().toISOString(),
       machine: host,
+      rounds: options.rounds,
       versions,
       seconds: totalSeconds,
       results: rows,
