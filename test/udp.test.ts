@@ -3,6 +3,7 @@ import { createSocket } from "node:dgram";
 import fc from "fast-check";
 import * as api from "../src/index.js";
 import {
+  type AddressInfo,
   BrokenResourceError,
   BusyResourceError,
   Cancelled,
@@ -12,6 +13,7 @@ import {
   checkpoint,
   createConnectedUdpSocket,
   createUdpSocket,
+  getaddrinfo,
   moveOnAfter,
   SocketAttribute,
   sleep,
@@ -22,7 +24,7 @@ import {
   waitAllTasksBlocked,
   withTaskGroup,
 } from "../src/index.js";
-import { udpReusePortSupported } from "../src/net/udp.js";
+import { udpReusePortSupported, udpSeams } from "../src/net/udp.js";
 import { describe, it } from "./harness.js";
 
 const encoder = new TextEncoder();
@@ -41,6 +43,31 @@ const hasIPv6 = await (async () => {
 if (!hasIPv6) console.log("# udp: no IPv6 on this machine; IPv6 tests are skipped");
 
 const port = (s: UDPSocket | ConnectedUDPSocket) => s.extra(SocketAttribute.localPort);
+
+/**
+ * Runs `body` with the name "dual.test" resolving to 127.0.0.1 and ::1 (IPv4 first, as a
+ * resolver may well list them) for the UDP functions; other names resolve for real. Only the
+ * resolver is faked, the sockets are real. Returns the names the fake was asked for.
+ */
+async function withDualStackName(body: () => Promise<void>): Promise<string[]> {
+  const saved = udpSeams.getaddrinfo;
+  const asked: string[] = [];
+  udpSeams.getaddrinfo = async (host, port, options = {}) => {
+    if (host !== "dual.test") return getaddrinfo(host, port, options);
+    asked.push(host);
+    const both: AddressInfo[] = [
+      { family: 4, type: 0, proto: 0, canonname: "", host: "127.0.0.1", port },
+      { family: 6, type: 0, proto: 0, canonname: "", host: "::1", port },
+    ];
+    return both.filter((a) => options.family === undefined || a.family === options.family);
+  };
+  try {
+    await body();
+  } finally {
+    udpSeams.getaddrinfo = saved;
+  }
+  return asked;
+}
 
 describe("UDPSocket", () => {
   it("is an unreliable object stream of packets with their address", async () => {
@@ -275,6 +302,41 @@ describe("UDPSocket", () => {
       const back = await b.receive();
       await b.send(back);
       assert.equal((await c.receive())[0], 7);
+    });
+
+    it("sendto a name with both families picks its IPv6 address on an IPv6 socket", async () => {
+      const asked = await withDualStackName(async () => {
+        // One port number, a receiver in each family; the sender on every IPv6 interface could
+        // reach either (IPv4 as ::ffff:127.0.0.1), so only its choice decides which one gets it.
+        await using at6 = await createUdpSocket({ localHost: "::1" });
+        await using at4 = await createUdpSocket({ localHost: "127.0.0.1", localPort: port(at6) });
+        await using v6 = await createUdpSocket({ family: 6 });
+        await using v4 = await createUdpSocket({ localHost: "127.0.0.1" });
+        await v6.sendto(Uint8Array.of(6), "dual.test", port(at6));
+        const got = await at6.receive();
+        assert.equal(got.data[0], 6);
+        assert.deepEqual(got.address, { host: "::1", port: port(v6) });
+        // An IPv4 socket asks for IPv4 addresses only, and gets 127.0.0.1.
+        await v4.sendto(Uint8Array.of(4), "dual.test", port(at6));
+        const first = await at4.receive(); // had v6 picked 127.0.0.1, its 6 would be first
+        assert.equal(first.data[0], 4);
+        assert.deepEqual(first.address, { host: "127.0.0.1", port: port(v4) });
+        // Binding and connecting by that name: the first address, or the family asked for.
+        await using bound = await createUdpSocket({ localHost: "dual.test", family: 6 });
+        assert.deepEqual(bound.extra(SocketAttribute.localAddress), {
+          host: "::1",
+          port: port(bound),
+        });
+        await using c6 = await createConnectedUdpSocket("dual.test", port(at6), { family: 6 });
+        assert.deepEqual(c6.extra(SocketAttribute.remoteAddress), { host: "::1", port: port(at6) });
+        await using c4 = await createConnectedUdpSocket("dual.test", port(at6));
+        assert.equal(c4.extra(SocketAttribute.family), "IPv4");
+        await c6.send(Uint8Array.of(60));
+        await c4.send(Uint8Array.of(40));
+        assert.equal((await at6.receive()).data[0], 60);
+        assert.equal((await at4.receive()).data[0], 40);
+      });
+      assert.equal(asked.length, 5); // each name was looked up through our resolver
     });
 
     it("an IPv6 socket on every interface reaches IPv4 too; an IPv4 one refuses IPv6", async () => {

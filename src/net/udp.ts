@@ -44,6 +44,13 @@ import { type IPSocketAddress, SocketAttribute } from "./socket-attribute.js";
 export const UDP_QUEUE_LIMIT = 1024;
 
 /**
+ * What `sendto`, `createUdpSocket` and `createConnectedUdpSocket` resolve host names with;
+ * tests swap it to fake DNS (a name with both an IPv4 and an IPv6 address, say).
+ * @internal
+ */
+export const udpSeams = { getaddrinfo };
+
+/**
  * A datagram and the address it came from (or goes to).
  *
  * @example
@@ -484,7 +491,7 @@ export class UDPSocket extends UnreliableObjectStream<UDPPacket> {
     let literal = isIP(host);
     let address = host;
     if (literal === 0) {
-      const infos = await getaddrinfo(host, port, family === 4 ? { family: 4 } : {});
+      const infos = await udpSeams.getaddrinfo(host, port, family === 4 ? { family: 4 } : {});
       const first = infos.find((info) => info.family === 6) ?? infos[0];
       if (first === undefined) throw new Error(`${host} has no address`);
       literal = first.family;
@@ -665,7 +672,7 @@ async function localTarget(
     }
     return { family: f, host: localHost };
   }
-  const infos = await getaddrinfo(localHost, 0, family !== undefined ? { family } : {});
+  const infos = await udpSeams.getaddrinfo(localHost, 0, family !== undefined ? { family } : {});
   const first = infos[0];
   if (first === undefined) throw new Error(`${localHost} has no address`);
   return { family: first.family, host: first.host };
@@ -732,7 +739,7 @@ export async function createConnectedUdpSocket(
   const literal = isIP(remoteHost);
   if (literal !== 0) remote = { host: remoteHost, family: literal as 4 | 6 };
   else {
-    const infos = await getaddrinfo(
+    const infos = await udpSeams.getaddrinfo(
       remoteHost,
       remotePort,
       checked.family !== undefined ? { family: checked.family } : {},
