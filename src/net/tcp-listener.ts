@@ -9,8 +9,9 @@
  *
  * @module
  */
+
 import type { ListenOptions, Server } from "node:net";
-import process from "node:process";
+import { capabilities } from "../backends/runtime.js";
 import { describeValue } from "../streams/_internal/checks.js";
 import { MultiListener } from "../streams/multi-listener.js";
 import { closeServer, listenServer } from "./_internal/node-socket.js";
@@ -59,11 +60,7 @@ export const createTcpListenerSeams = { getaddrinfo };
 
 /** Whether `server.listen({ reusePort })` is honoured here. @internal */
 export function reusePortSupported(): boolean {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (g.Bun !== undefined || g.Deno !== undefined) return false;
-  if (process.platform !== "linux") return false;
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  return capabilities.tcpReusePort;
 }
 
 function errorCode(error: unknown): unknown {

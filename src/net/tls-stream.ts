@@ -27,8 +27,10 @@
  *
  * @module
  */
+
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
+import { capabilities } from "../backends/runtime.js";
 import {
   currentNode,
   effectiveCancel,
@@ -143,11 +145,11 @@ export const TLSAttribute = Object.freeze({
 const EMPTY = new Uint8Array(0);
 
 /**
- * Bun's TLS engine stops writing once it has received the peer's close_notify: a write then
- * never completes (its callback never runs), although the socket says it is writable. So on
- * Bun a stream whose peer half-closed refuses to send instead of hanging.
+ * Where the runtime's TLS engine cannot write after the peer's close_notify (Bun: see
+ * `capabilities.tlsSendAfterPeerEof`), a stream whose peer half-closed refuses to send instead
+ * of hanging.
  */
-const NO_SEND_AFTER_PEER_EOF = (globalThis as { Bun?: unknown }).Bun !== undefined;
+const NO_SEND_AFTER_PEER_EOF = !capabilities.tlsSendAfterPeerEof;
 
 function peerEofError(): Error {
   return new BrokenResourceError(

@@ -19,9 +19,10 @@
  *
  * @module
  */
+
 import * as dgram from "node:dgram";
 import { isIP } from "node:net";
-import process from "node:process";
+import { capabilities } from "../backends/runtime.js";
 import { currentNode, effectiveCancel, park, Waiter } from "../core/_internal/kernel.js";
 import { yieldValue } from "../core/checkpoint.js";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors.js";
@@ -92,11 +93,7 @@ export interface UDPSocketOptions {
 
 /** Whether `dgram.createSocket({ reusePort })` is honoured here. @internal */
 export function udpReusePortSupported(): boolean {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (process.platform !== "linux" || g.Deno !== undefined) return false;
-  if (g.Bun !== undefined) return true;
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  return capabilities.udpReusePort;
 }
 
 type Queued = { data: Uint8Array; address: IPSocketAddress };
