@@ -185,6 +185,9 @@ export interface TaskOwner {
 
 let nextTaskId = 1;
 
+/** The arguments of every task that takes none. */
+const NO_ARGS: unknown[] = [];
+
 /**
  * Status of a task, as its handle reports it.
  *
@@ -203,7 +206,11 @@ export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "failed" 
 
 /** A task: a cancel node of its own, so `cancel()` reaches it alone. */
 export class Task<T = unknown> extends CancelNode {
-  /** @internal */ readonly _id: number = nextTaskId++;
+  /**
+   * @internal The id, given on first asking (an own property only then): most tasks are never
+   * asked, and a field less is a task 8 bytes smaller to keep alive and collect.
+   */
+  declare _idValue: number;
   /** @internal */ _owner: TaskOwner | null;
   /** @internal */ _status: TaskHandleStatus = "pending";
   /** @internal The task's function: it names the task. */
@@ -221,7 +228,14 @@ export class Task<T = unknown> extends CancelNode {
     super();
     this._fn = fn;
     this._owner = owner;
-    this._outcome = args;
+    // A task without arguments keeps the shared empty array, not the one its spawn call made,
+    // which then dies young instead of living as long as the task.
+    this._outcome = args.length === 0 ? NO_ARGS : args;
+  }
+
+  /** @internal A unique id, in the order tasks were first asked for theirs. */
+  get _id(): number {
+    return this._idValue || (this._idValue = nextTaskId++);
   }
 
   /** @internal */
@@ -246,6 +260,7 @@ export class Task<T = unknown> extends CancelNode {
 }
 
 Task.prototype._endWaiters = undefined;
+Task.prototype._idValue = 0;
 
 /** The task at the root of a tree: code outside any group, or the `main` of a `run()`. */
 export class RootTask<T = unknown> extends Task<T> {
