@@ -9,7 +9,8 @@
  *
  * Costs: an operation that can complete at once (an item waiting, a receiver waiting, room in
  * the buffer) parks nothing and allocates nothing but the promise it returns (for `send()`, not
- * even that: a shared settled one). A blocked operation allocates one waiter and its promise.
+ * even that: a shared settled one). A blocked operation allocates its promise, and a waiter
+ * only when the end's waiter from its last blocked operation is still in use.
  *
  * @module
  */

@@ -13,8 +13,9 @@
  *
  * Costs: the uncontended path never parks and allocates nothing (it resolves to a promise the
  * lock made once; without `fastAcquire` it also yields to the event loop when a turn is
- * overdue). A contended acquire allocates one waiter and its promise; there is no closure and
- * no `AbortController` per acquire.
+ * overdue). A contended acquire allocates its promise, and a waiter only when none of those
+ * that were handed the lock earlier is free to reuse; there is no closure and no
+ * `AbortController` per acquire.
  *
  * @module
  */
