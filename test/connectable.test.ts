@@ -375,6 +375,11 @@ describe("TLSConnectable", () => {
       /standardCompatible must be a boolean, got "no"/,
     );
     assert.throws(() => new TLSConnectable(inner, { hostname: "" }), /hostname must be/);
+    // A name the handshake could not encode is refused now, not after connecting.
+    assert.throws(() => new TLSConnectable(inner, { hostname: "xn--é" }), {
+      name: "TypeError",
+      message: 'The host name "xn--é" is not valid IDNA',
+    });
   });
 });
 
