@@ -3,10 +3,7 @@
  * loopback listeners, UNIX sockets and TLS servers.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type AnyByteStream,
@@ -35,23 +32,11 @@ import {
   withTaskGroup,
 } from "../src/index.js";
 import { connectTcpSeams } from "../src/net/connect-tcp.js";
+import { closedPort, decoder, encoder, useSocketDir } from "./_support/net.js";
 import { clientContext, memoryBytePair, serverContext } from "./_support/tls.js";
-import { afterEach, beforeEach, describe, it } from "./harness.js";
+import { describe, it } from "./harness.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-let dir = "";
-let count = 0;
-const socketPath = () => join(dir, `s${count++}.sock`);
-
-/** A port on 127.0.0.1 that nobody listens on. */
-async function closedPort(): Promise<number> {
-  const listener = await createTcpListener({ localHost: "127.0.0.1" });
-  const port = listener.extra(SocketAttribute.localPort);
-  await listener.close();
-  return port;
-}
+const { socketPath, inDir } = useSocketDir("anyio-connectable-");
 
 /** Sends `text` on `stream` and checks that the echo comes back. */
 async function roundTrip(stream: AnyByteStream, text: string): Promise<void> {
@@ -196,13 +181,6 @@ describe("TCPConnectable", () => {
 });
 
 describe("UNIXConnectable", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-connectable-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("connects to a real UNIX listener, by path or by file: URL", async () => {
     const path = socketPath();
     await using listener = await createUnixListener(path);
@@ -220,7 +198,7 @@ describe("UNIXConnectable", () => {
   });
 
   it("nothing at the path: ConnectionFailed naming the path, caused by ENOENT", async () => {
-    const path = join(dir, "missing.sock");
+    const path = inDir("missing.sock");
     const error = await new UNIXConnectable(path).connect().catch((e: unknown) => e);
     assert.ok(error instanceof ConnectionFailed, `got ${error}`);
     assert.ok(
@@ -244,13 +222,6 @@ describe("UNIXConnectable", () => {
 });
 
 describe("TLSConnectable", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-connectable-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("over a TCP connectable: verified against the TCP host by default; echoes", async () => {
     const tcp = await createTcpListener({ localHost: "127.0.0.1" });
     await using listener = new TLSListener(tcp, serverContext);
@@ -375,17 +346,15 @@ describe("TLSConnectable", () => {
       /standardCompatible must be a boolean, got "no"/,
     );
     assert.throws(() => new TLSConnectable(inner, { hostname: "" }), /hostname must be/);
+    // A name the handshake could not encode is refused now, not after connecting.
+    assert.throws(() => new TLSConnectable(inner, { hostname: "xn--é" }), {
+      name: "TypeError",
+      message: 'The host name "xn--é" is not valid IDNA',
+    });
   });
 });
 
 describe("asConnectable", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-connectable-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("returns a connectable as it is, whatever the TLS options", () => {
     const tcp = new TCPConnectable("localhost", 1234);
     assert.equal(asConnectable(tcp), tcp);

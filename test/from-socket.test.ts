@@ -4,10 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer, type Server, Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { connect, createServer, Socket } from "node:net";
 import {
   ClosedResourceError,
   ConnectionFailed,
@@ -21,33 +18,10 @@ import {
   sleep,
   TypedAttributeLookupError,
 } from "../src/index.js";
-import { afterEach, beforeEach, describe, it } from "./harness.js";
+import { closeServer, decoder, encoder, listen, useSocketDir } from "./_support/net.js";
+import { describe, it } from "./harness.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-let dir = "";
-let count = 0;
-const socketPath = () => join(dir, `s${count++}.sock`);
-
-function listen(server: Server, target: string | number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    const done = () => {
-      server.off("error", reject);
-      resolve();
-    };
-    if (typeof target === "string") server.listen(target, done);
-    else server.listen(target, "127.0.0.1", done);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) resolve();
-    else server.close(() => resolve());
-  });
-}
+const { socketPath } = useSocketDir("anyio-from-socket-");
 
 /**
  * A raw `node:net` connection made with default options: [client, accepted, UNIX path]. The
@@ -76,13 +50,6 @@ async function receiveAll(stream: SocketStream): Promise<string> {
 }
 
 describe("SocketStream.fromSocket", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-from-socket-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   for (const kind of ["tcp", "unix"] as const) {
     it(`wraps a ${kind} client and an accepted socket: both ways, and half-open`, async () => {
       const [rawClient, rawServer] = await rawPair(kind);
@@ -231,13 +198,6 @@ describe("SocketStream.fromSocket", () => {
 });
 
 describe("SocketListener.fromSocket", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-from-socket-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("accepts from a plain net.Server: early bytes kept, connections half-open", async () => {
     const server = createServer();
     await listen(server, 0);

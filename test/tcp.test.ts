@@ -25,28 +25,9 @@ import {
 } from "../src/index.js";
 import { connectTcpSeams } from "../src/net/connect-tcp.js";
 import { createTcpListenerSeams, reusePortSupported } from "../src/net/tcp-listener.js";
+import { closedPort, closeServer, decoder, encoder, listen, tcpPair } from "./_support/net.js";
 import { checkHalfCloseableStream } from "./_support/stream-conformance.js";
 import { describe, it } from "./harness.js";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** A connected pair over loopback: [client, server]. The listener is closed before returning. */
-async function tcpPair(host = "127.0.0.1"): Promise<[SocketStream, SocketStream]> {
-  const multi = await createTcpListener({ localHost: host });
-  // `listeners` is typed SocketListener[]: accept() needs no cast (this would not compile if
-  // createTcpListener returned plain Listener<SocketStream>s).
-  const listener: SocketListener | undefined = multi.listeners[0];
-  if (listener === undefined) throw new Error("no listener");
-  try {
-    const port = listener.extra(SocketAttribute.localPort);
-    const client = await connectTcp(host, port);
-    const server = await listener.accept();
-    return [client, server];
-  } finally {
-    await multi.close();
-  }
-}
 
 /** A raw node:net server for peers we do not want to go through our own code. */
 async function rawServer(
@@ -59,15 +40,14 @@ async function rawServer(
     s.on("close", () => sockets.delete(s));
     onSocket(s);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await listen(server, 0);
   const port = (server.address() as { port: number }).port;
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return closeServer(server);
+    },
   };
 }
 
@@ -362,9 +342,7 @@ describe("SocketStream over TCP", () => {
 
 describe("connectTcp", () => {
   it("refused on one address: ConnectionFailed with the refusal as cause", async () => {
-    const peer = await rawServer(() => {});
-    const port = peer.port;
-    await peer.close();
+    const port = await closedPort();
     await assert.rejects(connectTcp("127.0.0.1", port), (e: unknown) => {
       assert.ok(e instanceof ConnectionFailed);
       assert.equal(e.message, "All connection attempts failed");
@@ -374,9 +352,7 @@ describe("connectTcp", () => {
   });
 
   itWithIPv6("refused on every address of a name: an ExceptionGroup of refusals", async () => {
-    const peer = await rawServer(() => {});
-    const port = peer.port;
-    await peer.close();
+    const port = await closedPort();
     await withDualStackLocalhost(async () => {
       await assert.rejects(connectTcp("localhost", port), (e: unknown) => {
         assert.ok(e instanceof ConnectionFailed);

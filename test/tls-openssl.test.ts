@@ -1,11 +1,21 @@
 /**
  * TLS against peers nobody here wrote: the `openssl s_server` and `s_client` tools. When
- * `openssl` is missing, the setup installs it with apt-get; only where that cannot be done are
- * these tests skipped, with the reason printed.
+ * `openssl` is missing, the setup installs it with apt-get (under a lock: two runtimes test at
+ * once); only where that cannot be done are these tests skipped, with the reason printed.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   BrokenResourceError,
@@ -27,14 +37,34 @@ function hasOpenssl(): boolean {
   return spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
 }
 
-/** Finds openssl, installing Debian's package if it is missing; the reason if it cannot. */
+/** Where concurrent installs of openssl wait for each other (see opensslInstallCommand). */
+const APT_LOCK_FILE = join(tmpdir(), "anyio-ts-apt.lock");
+const APT_GET = "apt-get -o DPkg::Lock::Timeout=300";
+
+/**
+ * The command that installs Debian's openssl package, as `[command, args]`. scripts/test.mjs
+ * runs two runtimes at once, so two of these can start together, and the second apt-get would
+ * exit 100 ("Could not get lock"): the whole install runs under `flock` on `lockFile`, and
+ * looks for openssl again once it holds the lock (the run before it may have installed it).
+ * apt-get's `DPkg::Lock::Timeout` waits for dpkg's lock held by anyone else (unattended
+ * upgrades), but not for the lists lock `apt-get update` takes: hence flock for our own race.
+ */
+function opensslInstallCommand(lockFile: string): [string, string[]] {
+  const install = `command -v openssl >/dev/null 2>&1 || ${APT_GET} install -y openssl || { ${APT_GET} update && ${APT_GET} install -y openssl; }`;
+  return ["sh", ["-c", 'exec flock "$0" sh -c "$1"', lockFile, install]];
+}
+
+/**
+ * Finds openssl, installing it only if it is not on PATH (then never touching apt at all);
+ * the reason if it cannot.
+ */
 function ensureOpenssl(): string | undefined {
   if (hasOpenssl()) return undefined;
-  const install = spawnSync(
-    "sh",
-    ["-c", "(apt-get install -y openssl || (apt-get update && apt-get install -y openssl))"],
-    { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } },
-  );
+  const [command, args] = opensslInstallCommand(APT_LOCK_FILE);
+  const install = spawnSync(command, args, {
+    stdio: "ignore",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
   if (hasOpenssl()) return undefined;
   return `openssl is not installed and apt-get could not install it (exit ${install.status})`;
 }
@@ -95,6 +125,85 @@ async function sServer(extra: string[]): Promise<[OpenSSL, number]> {
   const match = await server.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
   return [server, Number(match[1])];
 }
+
+describe("installing openssl", () => {
+  /**
+   * Runs the install command `times` times at once with PATH holding only a fake apt-get (and
+   * the tools the scripts use), so no real package is touched: the fake's `install` fails
+   * until an `update` ran, then "installs" a fake openssl; two fakes running at once fail as
+   * apt-get does on dpkg's lock. Returns the exit codes and the apt-get calls in order.
+   */
+  async function runInstalls(times: number, opensslThere: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), "anyio-openssl-"));
+    try {
+      const bin = join(dir, "bin");
+      const log = join(dir, "apt.log");
+      mkdirSync(bin);
+      for (const tool of ["sh", "flock", "sleep", "mkdir", "rmdir", "chmod"]) {
+        const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+        symlinkSync(found.stdout.trim(), join(bin, tool));
+      }
+      const fakeOpenssl = "#!/bin/sh\nexit 0\n";
+      if (opensslThere) writeFileSync(join(bin, "openssl"), fakeOpenssl, { mode: 0o755 });
+      writeFileSync(
+        join(bin, "apt-get"),
+        [
+          "#!/bin/sh",
+          `echo "$*" >> ${log}`,
+          `mkdir ${dir}/busy 2>/dev/null || { echo "E: Could not get lock" >&2; exit 100; }`,
+          "sleep 0.05",
+          'case "$*" in',
+          `  *update*) mkdir ${dir}/updated ;;`,
+          `  *install*) [ -d ${dir}/updated ] || { rmdir ${dir}/busy; exit 100; }`,
+          `    printf '${fakeOpenssl}' > ${bin}/openssl; chmod +x ${bin}/openssl ;;`,
+          "esac",
+          `rmdir ${dir}/busy`,
+        ].join("\n"),
+      );
+      chmodSync(join(bin, "apt-get"), 0o755);
+      const [command, args] = opensslInstallCommand(join(dir, "apt.lock"));
+      const codes = await Promise.all(
+        Array.from(
+          { length: times },
+          () =>
+            new Promise<number | null>((resolve, reject) => {
+              const child = spawn(command, args, { stdio: "ignore", env: { PATH: bin } });
+              child.on("error", reject);
+              child.on("close", resolve);
+            }),
+        ),
+      );
+      let calls: string[] = [];
+      try {
+        calls = readFileSync(log, "utf8").trim().split("\n");
+      } catch {
+        // No log: apt-get never ran.
+      }
+      return { codes, calls };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("two installs at once take turns under the lock: one apt-get run, no lock error", async () => {
+    const { codes, calls } = await runInstalls(2, false);
+    assert.deepEqual(codes, [0, 0]);
+    // The first install fails on empty lists, so update, then install; the second run finds
+    // openssl once it holds the lock and runs nothing.
+    const options = "-o DPkg::Lock::Timeout=300";
+    assert.deepEqual(calls, [
+      `${options} install -y openssl`,
+      `${options} update`,
+      `${options} install -y openssl`,
+    ]);
+  });
+
+  it("runs no apt-get at all when openssl is on PATH", async () => {
+    const { codes, calls } = await runInstalls(1, true);
+    assert.deepEqual(codes, [0]);
+    assert.deepEqual(calls, []);
+  });
+});
 
 const missing = ensureOpenssl();
 if (missing !== undefined) console.log(`# tls-openssl: skipped: ${missing}`);

@@ -4,11 +4,13 @@ import type { PeerCertificate } from "node:tls";
 import {
   BrokenResourceError,
   ClosedResourceError,
+  type ConnectTcpOptions,
   connectTcp,
   createTcpListener,
   EndOfStream,
   moveOnAfter,
   SocketAttribute,
+  type SocketListener,
   type SocketStream,
   sleep,
   TimeoutError,
@@ -18,6 +20,7 @@ import {
   type TLSWrapOptions,
   withTaskGroup,
 } from "../src/index.js";
+import { connectTcpSeams } from "../src/net/connect-tcp.js";
 import { checkHalfCloseableStream, checkTwoWayStream } from "./_support/stream-conformance.js";
 import {
   clientContext,
@@ -388,6 +391,76 @@ describe("connectTcp with TLS", () => {
       });
     } finally {
       await listener.close();
+    }
+  });
+
+  it("checks every option, TLS ones included, before it resolves or connects", async () => {
+    const multi = await createTcpListener({ localHost: "127.0.0.1" });
+    const listener = multi.listeners[0] as SocketListener;
+    const port = listener.extra(SocketAttribute.localPort);
+    const lookups: string[] = [];
+    const realLookup = connectTcpSeams.getaddrinfo;
+    connectTcpSeams.getaddrinfo = (host, ...rest) => {
+      lookups.push(host);
+      return realLookup(host, ...rest);
+    };
+    const cases: [ConnectTcpOptions, string, string][] = [
+      [{ tls: "yes" as never }, "TypeError", 'tls must be a boolean, got "yes"'],
+      [{ tlsHostname: 42 as never }, "TypeError", "tlsHostname must be a non-empty string, got 42"],
+      [{ tlsHostname: "" }, "TypeError", 'tlsHostname must be a non-empty string, got ""'],
+      [{ tlsHostname: "xn--é" }, "TypeError", 'The host name "xn--é" is not valid IDNA'],
+      [
+        { tlsContext: null as never },
+        "TypeError",
+        "tlsContext must be an options object, got null",
+      ],
+      [
+        { tlsContext: "ca.pem" as never },
+        "TypeError",
+        'tlsContext must be an options object, got "ca.pem"',
+      ],
+      [
+        { tls: true, tlsStandardCompatible: "yes" as never },
+        "TypeError",
+        'tlsStandardCompatible must be a boolean, got "yes"',
+      ],
+      // Checked even when it asks for no TLS, as every other option is.
+      [
+        { tlsStandardCompatible: 0 as never },
+        "TypeError",
+        "tlsStandardCompatible must be a boolean, got 0",
+      ],
+      [
+        { tls: true, happyEyeballsDelay: -1 },
+        "RangeError",
+        "happyEyeballsDelay must be a non-negative number, got -1",
+      ],
+    ];
+    try {
+      // A literal address connects without a lookup; a name is looked up first.
+      for (const host of ["127.0.0.1", "localhost"]) {
+        for (const [options, name, message] of cases) {
+          await assert.rejects(connectTcp(host, port, options), { name, message }, message);
+        }
+      }
+      // Without a tlsHostname, the host connected to is the name verified: it must be one.
+      await assert.rejects(connectTcp("", port, { tls: true }), {
+        name: "TypeError",
+        message: 'remoteHost must be a non-empty string, got ""',
+      });
+      assert.deepEqual(lookups, []);
+      // The kernel queues connections in the order they were made: if a bad call had
+      // connected, accept() would return that connection before this one.
+      await using probe = await connectTcp("127.0.0.1", port);
+      await using accepted = await listener.accept();
+      assert.equal(
+        accepted.extra(SocketAttribute.remotePort),
+        probe.extra(SocketAttribute.localPort),
+      );
+      assert.deepEqual(lookups, []);
+    } finally {
+      connectTcpSeams.getaddrinfo = realLookup;
+      await multi.close();
     }
   });
 });

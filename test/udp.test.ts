@@ -25,10 +25,9 @@ import {
   withTaskGroup,
 } from "../src/index.js";
 import { udpReusePortSupported, udpSeams } from "../src/net/udp.js";
+import { decoder, encoder } from "./_support/net.js";
 import { describe, it } from "./harness.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 const hasIPv6 = await (async () => {

@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  lstatSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, lstatSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   connectUnix,
   createUnixListener,
@@ -22,12 +12,11 @@ import {
   TypedAttributeLookupError,
   withTaskGroup,
 } from "../src/index.js";
+import { closeServer, listen, useSocketDir } from "./_support/net.js";
 import { checkHalfCloseableStream } from "./_support/stream-conformance.js";
-import { afterEach, beforeEach, describe, it } from "./harness.js";
+import { describe, it } from "./harness.js";
 
-let dir = "";
-let count = 0;
-const socketPath = () => join(dir, `s${count++}.sock`);
+const { socketPath, inDir } = useSocketDir("anyio-unix-");
 
 async function unixPair(): Promise<[SocketStream, SocketStream]> {
   const listener = await createUnixListener(socketPath());
@@ -41,13 +30,6 @@ async function unixPair(): Promise<[SocketStream, SocketStream]> {
 }
 
 describe("UNIX stream sockets", () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "anyio-unix-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   describe("conformance", () => {
     checkHalfCloseableStream(unixPair, { kind: "bytes", brokenAfterReceiverCloses: false });
   });
@@ -81,9 +63,9 @@ describe("UNIX stream sockets", () => {
     // Node, Bun and Deno all unlink the file when a server closes, so it is moved away first.
     const stale = createServer();
     const bound = socketPath();
-    await new Promise<void>((resolve) => stale.listen(bound, resolve));
+    await listen(stale, bound);
     renameSync(bound, path);
-    await new Promise<void>((resolve) => stale.close(() => resolve()));
+    await closeServer(stale);
     assert.ok(lstatSync(path).isSocket(), "the stale socket file is there");
     await assert.rejects(connectUnix(path), (e: unknown) => {
       assert.equal((e as { code?: string }).code, "ECONNREFUSED");
@@ -112,7 +94,7 @@ describe("UNIX stream sockets", () => {
   });
 
   it("connecting to a missing path raises ENOENT", async () => {
-    await assert.rejects(connectUnix(join(dir, "missing.sock")), (e: unknown) => {
+    await assert.rejects(connectUnix(inDir("missing.sock")), (e: unknown) => {
       assert.equal((e as { code?: string }).code, "ENOENT");
       return true;
     });

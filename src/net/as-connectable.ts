@@ -13,7 +13,7 @@ import {
 } from "./connectable.js";
 import type { IPSocketAddress } from "./socket-attribute.js";
 import { TLSConnectable } from "./tls-connectable.js";
-import type { TLSContextOptions } from "./tls-stream.js";
+import { checkPrefixedTLSOptions, type TLSContextOptions } from "./tls-stream.js";
 
 /**
  * Options of {@link asConnectable}, named as those of {@link connectTcp}: any of `tls`,
@@ -102,23 +102,8 @@ export function asConnectable(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   }
-  const { tls = false, tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
-  if (typeof tls !== "boolean") {
-    throw new TypeError(`tls must be a boolean, got ${describeValue(tls)}`);
-  }
-  if (tlsHostname !== undefined && (typeof tlsHostname !== "string" || tlsHostname === "")) {
-    throw new TypeError(
-      `tlsHostname must be a non-empty string, got ${describeValue(tlsHostname)}`,
-    );
-  }
-  if (tlsContext !== undefined && (typeof tlsContext !== "object" || tlsContext === null)) {
-    throw new TypeError(`tlsContext must be an options object, got ${describeValue(tlsContext)}`);
-  }
-  if (typeof tlsStandardCompatible !== "boolean") {
-    throw new TypeError(
-      `tlsStandardCompatible must be a boolean, got ${describeValue(tlsStandardCompatible)}`,
-    );
-  }
+  const wantsTls = checkPrefixedTLSOptions(options);
+  const { tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
   if (isConnectable(remote)) return remote;
   let connectable: TCPConnectable | UNIXConnectable;
   if (Array.isArray(remote)) {
@@ -147,7 +132,7 @@ export function asConnectable(
   } else {
     throw new TypeError(`cannot convert ${describeValue(remote)} to a connectable`);
   }
-  if (!tls && tlsContext === undefined && tlsHostname === undefined) return connectable;
+  if (!wantsTls) return connectable;
   return new TLSConnectable(connectable, {
     ...(tlsHostname !== undefined ? { hostname: tlsHostname } : {}),
     ...(tlsContext !== undefined ? { context: tlsContext } : {}),

@@ -23,7 +23,14 @@ import { Event } from "../sync/event.js";
 import { connectSocket } from "./_internal/node-socket.js";
 import { checkPort, getaddrinfo } from "./dns.js";
 import { SocketStream } from "./socket-stream.js";
-import { type TLSContextOptions, TLSStream } from "./tls-stream.js";
+import {
+  checkPrefixedTLSOptions,
+  checkWrapOptions,
+  PREFIXED_TLS_OPTION_NAMES,
+  type TLSContextOptions,
+  TLSStream,
+  type TLSWrapOptions,
+} from "./tls-stream.js";
 
 /**
  * A connection could not be made. Whose fault: the network's or the peer's (nothing listening,
@@ -154,7 +161,10 @@ function interleave(targets: Target[]): Target[] {
  *
  * @param remoteHost A host name or IP address.
  * @param remotePort The port, 1..65535.
- * @throws {TypeError} If `remoteHost` or `localHost` is not a string.
+ * @throws {TypeError} If `remoteHost` or `localHost` is not a string, or a TLS option has the
+ *   wrong type (`tls` and `tlsStandardCompatible` booleans, `tlsHostname` a non-empty string,
+ *   `tlsContext` an object). Every option is checked before the host is resolved: a bad one
+ *   costs no lookup and no connection.
  * @throws {RangeError} If a port or `happyEyeballsDelay` is out of range.
  * @throws {ConnectionFailed} If every attempt failed ("All connection attempts failed"; `cause`
  *   is the one error or an `ExceptionGroup` of them).
@@ -191,6 +201,11 @@ export async function connectTcp(
   }
   checkPort(remotePort, "remotePort");
   checkConnectOptions(options);
+  // The TLS options too are checked now, with the checks wrap() makes: a bad one must not
+  // cost a lookup and a connection that is closed at once.
+  const tlsOptions = checkPrefixedTLSOptions(options)
+    ? clientWrapOptions(remoteHost, options)
+    : undefined;
   const { localHost, localPort, happyEyeballsDelay = 250 } = options;
   let targets: Target[];
   const literal = isIP(remoteHost);
@@ -240,13 +255,28 @@ export async function connectTcp(
     );
   }
   const stream = new SocketStream(winner);
-  const { tls = false, tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
-  if (!tls && tlsContext === undefined && tlsHostname === undefined) return stream;
-  // wrap() closes the socket on every failure: a bad option, a failed or cancelled handshake.
-  return TLSStream.wrap(stream, {
+  if (tlsOptions === undefined) return stream;
+  // wrap() closes the socket on every failure: a failed or cancelled handshake.
+  return TLSStream.wrap(stream, tlsOptions);
+}
+
+/**
+ * The options `connectTcp` wraps its connection with, checked as `wrap()` will check them,
+ * errors naming the options as `connectTcp` calls them.
+ * @throws {TypeError} If the host name to verify is empty.
+ */
+function clientWrapOptions(remoteHost: string, options: ConnectTcpOptions): TLSWrapOptions {
+  const { tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
+  const wrapOptions: TLSWrapOptions = {
     serverSide: false,
     hostname: tlsHostname ?? remoteHost,
     ...(tlsContext !== undefined ? { context: tlsContext } : {}),
     standardCompatible: tlsStandardCompatible,
+  };
+  checkWrapOptions(wrapOptions, {
+    ...PREFIXED_TLS_OPTION_NAMES,
+    // Without a tlsHostname, the host connected to is the name verified.
+    hostname: tlsHostname === undefined ? "remoteHost" : "tlsHostname",
   });
+  return wrapOptions;
 }

@@ -3,17 +3,14 @@ import { readFileSync } from "node:fs";
 import {
   type AnyByteStream,
   BufferedByteReceiveStream,
-  connectTcp,
   createMemoryObjectStream,
-  createTcpListener,
-  SocketAttribute,
-  type SocketListener,
   StapledByteStream,
   type TLSContextOptions,
   TLSStream,
   type TLSWrapOptions,
   withTaskGroup,
 } from "../../src/index.js";
+import { tcpPair } from "./net.js";
 
 const fixtures = new URL("../../../test/fixtures/tls/", import.meta.url);
 export const key = readFileSync(new URL("server.key", fixtures));
@@ -39,16 +36,7 @@ export function memoryBytePair(): [StapledByteStream, StapledByteStream] {
 export type TransportKind = "memory" | "tcp";
 
 export async function transportPair(kind: TransportKind): Promise<[AnyByteStream, AnyByteStream]> {
-  if (kind === "memory") return memoryBytePair();
-  const multi = await createTcpListener({ localHost: "127.0.0.1" });
-  try {
-    const listener = multi.listeners[0] as SocketListener;
-    const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
-    const server = await listener.accept();
-    return [client, server];
-  } finally {
-    await multi.close();
-  }
+  return kind === "memory" ? memoryBytePair() : tcpPair();
 }
 
 /** Wraps both ends at once (the handshake needs both): [client, server]. */
