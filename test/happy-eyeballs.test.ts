@@ -154,6 +154,18 @@ describe("connectTcp Happy Eyeballs (faked resolver)", () => {
     });
   });
 
+  it("a name with no address fails as a lookup (ENOTFOUND), with no attempt made", async () => {
+    await withServer(async (okPort, refusedPort) => {
+      fakeDns([]);
+      fakeConnect(okPort, refusedPort);
+      const error = await connectTcp("nothing.test", 80).catch((e: unknown) => e);
+      assert.ok(error instanceof Error && !(error instanceof ConnectionFailed));
+      assert.equal((error as { code?: string }).code, "ENOTFOUND");
+      assert.match(error.message, /nothing\.test/);
+      assert.deepEqual(attempts, []);
+    });
+  });
+
   it("the first success wins; an attempt that connects later is closed", async () => {
     await withServer(async (okPort, refusedPort, listener) => {
       // The first attempt connects only after 30 ms, long after the second one (5 ms) won.

@@ -438,6 +438,7 @@ describe("connectTcp", () => {
 
   it("rejects bad arguments", async () => {
     await assert.rejects(connectTcp(5 as never, 80), TypeError);
+    await assert.rejects(connectTcp("", 80), { name: "TypeError", message: /remoteHost/ });
     await assert.rejects(connectTcp("127.0.0.1", 70000), RangeError);
     await assert.rejects(connectTcp("127.0.0.1", 80, { happyEyeballsDelay: -1 }), RangeError);
   });

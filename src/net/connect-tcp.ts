@@ -161,14 +161,15 @@ function interleave(targets: Target[]): Target[] {
  *
  * @param remoteHost A host name or IP address.
  * @param remotePort The port, 1..65535.
- * @throws {TypeError} If `remoteHost` or `localHost` is not a string, or a TLS option has the
- *   wrong type (`tls` and `tlsStandardCompatible` booleans, `tlsHostname` a non-empty string,
+ * @throws {TypeError} If `remoteHost` is not a string or is empty, `localHost` is not a
+ *   string, or a TLS option has the wrong type (`tls` and `tlsStandardCompatible` booleans, `tlsHostname` a non-empty string,
  *   `tlsContext` an object). Every option is checked before the host is resolved: a bad one
  *   costs no lookup and no connection.
  * @throws {RangeError} If a port or `happyEyeballsDelay` is out of range.
  * @throws {ConnectionFailed} If every attempt failed ("All connection attempts failed"; `cause`
  *   is the one error or an `ExceptionGroup` of them).
- * @throws {Error} The resolver's error, as is, if the host name cannot be resolved.
+ * @throws {Error} The resolver's error, as is, if the host name cannot be resolved (one that
+ *   resolves to no address at all gives an `ENOTFOUND` error of the same shape).
  * @throws {BrokenResourceError} If the TLS handshake failed (`cause`: the TLS error, such as
  *   a certificate that does not match); the socket is closed.
  * @throws {Cancelled} If the scope is cancelled.
@@ -199,6 +200,8 @@ export async function connectTcp(
   if (typeof remoteHost !== "string") {
     throw new TypeError(`remoteHost must be a string, got ${describeValue(remoteHost)}`);
   }
+  // The resolvers answer "" with no address at all instead of an error.
+  if (remoteHost === "") throw new TypeError("remoteHost must not be empty");
   checkPort(remotePort, "remotePort");
   checkConnectOptions(options);
   // The TLS options too are checked now, with the checks wrap() makes: a bad one must not
@@ -212,6 +215,7 @@ export async function connectTcp(
   if (literal !== 0) targets = [{ host: remoteHost, family: literal as 4 | 6 }];
   else {
     const infos = await connectTcpSeams.getaddrinfo(remoteHost, remotePort);
+    if (infos.length === 0) throw noAddresses(remoteHost);
     targets = interleave(infos.map((i) => ({ host: i.host, family: i.family })));
   }
 
@@ -265,6 +269,15 @@ export async function connectTcp(
  * errors naming the options as `connectTcp` calls them.
  * @throws {TypeError} If the host name to verify is empty.
  */
+/**
+ * A name that resolved to no address is a failed lookup: the error the resolver gives for one
+ * it cannot find (`ENOTFOUND`), thrown as is like every resolver error.
+ */
+function noAddresses(host: string): Error {
+  const error = new Error(`getaddrinfo ENOTFOUND ${host} (no addresses)`);
+  return Object.assign(error, { code: "ENOTFOUND", hostname: host });
+}
+
 function clientWrapOptions(remoteHost: string, options: ConnectTcpOptions): TLSWrapOptions {
   const { tlsContext, tlsHostname, tlsStandardCompatible = true } = options;
   const wrapOptions: TLSWrapOptions = {
