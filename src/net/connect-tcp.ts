@@ -201,7 +201,7 @@ export async function connectTcp(
     throw new TypeError(`remoteHost must be a string, got ${describeValue(remoteHost)}`);
   }
   // The resolvers answer "" with no address at all instead of an error.
-  if (remoteHost === "") throw new TypeError("remoteHost must not be empty");
+  if (remoteHost === "") throw new TypeError(`remoteHost must be a non-empty string, got ""`);
   checkPort(remotePort, "remotePort");
   checkConnectOptions(options);
   // The TLS options too are checked now, with the checks wrap() makes: a bad one must not

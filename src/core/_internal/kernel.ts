@@ -235,7 +235,8 @@ export class Task<T = unknown> extends CancelNode {
 
   /** @internal A unique id, in the order tasks were first asked for theirs. */
   get _id(): number {
-    return this._idValue || (this._idValue = nextTaskId++);
+    if (this._idValue === 0) this._idValue = nextTaskId++;
+    return this._idValue;
   }
 
   /** @internal */
