@@ -3,6 +3,7 @@ import {
   Cancelled,
   CancelScope,
   Condition,
+  checkpoint,
   Event,
   failAfter,
   formatTaskTree,
@@ -162,7 +163,7 @@ describe("Condition", () => {
     });
   });
 
-  it("passes a notification on when a notified waiter is cancelled before it wakes", async () => {
+  it("passes a notification on when the waiter it would reach is cancelled just before", async () => {
     const condition = new Condition();
     const woke: string[] = [];
     await withTaskGroup(async (tg) => {
@@ -183,11 +184,50 @@ describe("Condition", () => {
       );
       await waitAllTasksBlocked();
       using _ = await condition.acquire();
-      condition.notify(1);
       first.cancel();
+      condition.notify(1);
       assert.equal(condition.statistics().tasksWaiting, 0);
     });
     assert.deepEqual(woke, ["second"]);
+  });
+
+  // As in AnyIO on both its backends: the notified waiter acts on it, the cancellation meets it
+  // at its next checkpoint, and the other waiter is not woken by that notify().
+  it("lets a waiter notified and then cancelled return from wait() as notified", async () => {
+    const condition = new Condition();
+    const woke: string[] = [];
+    await withTaskGroup(async (tg) => {
+      const first = tg.startSoon(
+        named("first", async () => {
+          using _ = await condition.acquire();
+          await condition.wait();
+          woke.push("first");
+          await checkpoint();
+          woke.push("first, past its next checkpoint");
+        }),
+      );
+      await waitAllTasksBlocked();
+      tg.startSoon(
+        named("second", async () => {
+          using _ = await condition.acquire();
+          await condition.wait();
+          woke.push("second");
+        }),
+      );
+      await waitAllTasksBlocked();
+      {
+        using _ = await condition.acquire();
+        condition.notify(1);
+        first.cancel();
+        assert.equal(condition.statistics().tasksWaiting, 1);
+      }
+      await first.wait();
+      assert.equal(first.status, "cancelled");
+      assert.deepEqual(woke, ["first"]);
+      using _ = await condition.acquire();
+      condition.notify(1);
+    });
+    assert.deepEqual(woke, ["first", "second"]);
   });
 
   it("refuses wait() from a task that does not hold the lock", async () => {

@@ -2,7 +2,8 @@
  * Property-based tests of the synchronization primitives: several tasks acquire and release a
  * `Lock`, a `Semaphore` or a `CapacityLimiter` in random interleavings, some with `*Nowait`,
  * some under timeouts, while other tasks cancel them at random points (including right after a
- * release handed them the resource). Whatever happens:
+ * release handed them the resource, which they then keep until they release it). Whatever
+ * happens:
  * - never more holders than the capacity at once;
  * - no permit or token lost or duplicated: once everything has ended, the primitive is back in
  *   its initial state;

@@ -4,8 +4,8 @@
  * Fairness: a `*Nowait` acquire fails while anyone is queued, and a released token is
  * reserved for the first waiter at once (it shows in `statistics().borrowers` before that task
  * runs), so `borrowedTokens` never exceeds `totalTokens` and nobody barges in (AnyIO #1170).
- * A waiter cancelled after its token was reserved but before it is woken passes the token on
- * (AnyIO #947).
+ * A waiter cancelled after its token was reserved but before it resumes keeps it and meets
+ * the cancellation at its next checkpoint, as in AnyIO.
  *
  * @module
  */
@@ -70,10 +70,6 @@ class LimiterWaiter extends QueuedWaiter<Disposable> {
     return this.result;
   }
 
-  override giveBack(): void {
-    this.limiter.releaseOnBehalfOf(this.borrower);
-  }
-
   override describe(): string {
     return "CapacityLimiter.acquire";
   }
@@ -121,8 +117,8 @@ function checkBorrower(borrower: unknown): void {
  * created anywhere, at module top level or outside any task.
  *
  * Cancellation: acquiring is a checkpoint; a waiter cancelled before it gets a token leaves
- * the queue, one cancelled after its token was reserved but before it is woken passes the token
- * on and throws `Cancelled`.
+ * the queue; once a token is reserved for it, it keeps it and meets the cancellation at its
+ * next checkpoint.
  *
  * @example
  * ```ts
@@ -220,7 +216,7 @@ export class CapacityLimiter implements Disposable {
    * without ever throwing after taking the token.
    *
    * Cancellation: rejects with `Cancelled`, holding nothing, if the scope is cancelled before
-   * a token is reserved for it or right after (the token then goes to the next waiter).
+   * a token is reserved for it; once one is, it resolves, and the next checkpoint throws.
    *
    * @throws {InvalidStateError} If the current task already holds a token of this limiter (or
    *   when its turn comes, if it got one meanwhile through another wait).

@@ -42,12 +42,6 @@ class ConditionWaiter extends QueuedWaiter<void> {
 
   override grantedValue(): void {}
 
-  override giveBack(): void {
-    // Notified, but cancelled before it was woken: the next waiter gets the notification.
-    const next = this.queue.shift();
-    if (next !== null) grant(next);
-  }
-
   override describe(): string {
     return "Condition.wait";
   }
@@ -67,9 +61,10 @@ const NOT_HOLDING = "The current task is not holding the underlying lock";
  * level or outside any task.
  *
  * Cancellation: `wait()` is a checkpoint, and always takes the lock back before it returns or
- * throws, even when cancelled. A waiter that was notified but cancelled before it could act on
- * the notification (cancelled after `notify()` chose it but before it was woken) passes it on to
- * the next waiter, so a `notify()` is never lost to a cancelled task.
+ * throws, even when cancelled. A waiter cancelled before `notify()` chose it leaves the queue,
+ * so the notification goes to the next waiter; one cancelled after it was chosen returns from
+ * `wait()` as notified (the cancellation meets it at its next checkpoint), so a `notify()` is
+ * never lost to a cancelled task either way.
  *
  * @example
  * ```ts
@@ -246,7 +241,7 @@ export class Condition implements Disposable {
    *
    * Cancellation: a checkpoint. When cancelled, it still takes the lock back (ignoring the
    * cancellation while it waits for it) before it throws `Cancelled`; if it had been notified
-   * already, it passes the notification on to the next waiter.
+   * already, it returns as notified instead, and the next checkpoint throws.
    *
    * @throws {InvalidStateError} If the current task does not hold the lock.
    * @throws {Cancelled} If the scope is cancelled.

@@ -5,11 +5,10 @@
  * ------
  * Fairness is strict FIFO with ownership handed over at release time: `release()` makes the
  * first waiter the owner before it even runs, so nobody can barge in between (and
- * `statistics().owner` names the new owner at once). The price of handing over early is the
- * window between the hand-over and the moment the new owner is woken: if its scope is
- * cancelled in that window, it hands the lock on to the next waiter and its `acquire()` throws
- * `Cancelled`, so a lock is never held by a task that is no longer going to use it (AnyIO
- * #947). See `_internal/waiter-queue.ts` for how that window works.
+ * `statistics().owner` names the new owner at once), and its `acquire()` resolves then: the
+ * lock is its even if its scope is cancelled before it resumes, and the cancellation meets it
+ * at its next checkpoint, while it holds the lock and will release it (as AnyIO does on both
+ * its backends). See `_internal/waiter-queue.ts` for why no window is kept open instead.
  *
  * Costs: the uncontended path never parks and allocates nothing (it resolves to a promise the
  * lock made once; without `fastAcquire` it also yields to the event loop when a turn is
@@ -96,10 +95,6 @@ class LockWaiter extends QueuedWaiter<Lock> {
     return this.lock;
   }
 
-  override giveBack(): void {
-    this.lock._handOver();
-  }
-
   override describe(): string {
     return "Lock.acquire";
   }
@@ -128,8 +123,8 @@ class RelockWaiter extends LockWaiter {
  * at module top level or outside any task.
  *
  * Cancellation: `acquire()` is a checkpoint. A waiter cancelled before it is handed the lock
- * just leaves the queue; one cancelled after the hand-over but before it is woken passes the
- * lock on to the next waiter and throws `Cancelled`.
+ * just leaves the queue; once a release has handed it the lock, its `acquire()` returns and the
+ * cancellation meets it at its next checkpoint (so release it in `finally`, or with `using`).
  *
  * @example
  * ```ts
@@ -178,8 +173,8 @@ export class Lock implements Disposable {
    * `fastAcquire`) lets other tasks run, without ever throwing after taking it.
    *
    * Cancellation: rejects with `Cancelled` (without taking the lock) if the scope is cancelled
-   * before the lock is handed over, or right after it was handed over but before this task was
-   * woken: the lock then goes on to the next waiter.
+   * before the lock is handed over. Once a release has handed it over, it resolves even if the
+   * scope is cancelled before this task resumes; the next checkpoint then throws.
    *
    * @throws {InvalidStateError} If the current task already holds the lock.
    * @throws {Cancelled} If the scope is cancelled.

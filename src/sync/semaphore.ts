@@ -2,8 +2,9 @@
  * `Semaphore`: a counter of free slots that tasks take and give back.
  *
  * Like `Lock`, a release hands its slot straight to the first waiter (the counter does not go
- * up), so nobody can barge in between, and a waiter cancelled after the hand-over but before
- * it is woken passes the slot on. Unlike `Lock` it has no owner: any task may release.
+ * up), so nobody can barge in between; from then on the slot is the waiter's, even if it is
+ * cancelled before it resumes (it then meets the cancellation at its next checkpoint). Unlike
+ * `Lock` it has no owner: any task may release.
  *
  * @module
  */
@@ -78,10 +79,6 @@ class SemaphoreWaiter extends QueuedWaiter<Semaphore> {
     this.semaphore._recycle(this);
   }
 
-  override giveBack(): void {
-    this.semaphore._handOver();
-  }
-
   override describe(): string {
     return "Semaphore.acquire";
   }
@@ -97,7 +94,8 @@ class SemaphoreWaiter extends QueuedWaiter<Semaphore> {
  * created anywhere, at module top level or outside any task.
  *
  * Cancellation: `acquire()` is a checkpoint; a waiter cancelled before it is handed a slot
- * leaves the queue, one cancelled after the hand-over but before it is woken passes the slot on.
+ * leaves the queue; once handed one, it keeps it and meets the cancellation at its next
+ * checkpoint.
  *
  * @example
  * ```ts
@@ -162,7 +160,7 @@ export class Semaphore implements Disposable {
    * lets other tasks run, without ever throwing after taking the slot.
    *
    * Cancellation: rejects with `Cancelled`, holding nothing, if the scope is cancelled before
-   * a slot is handed over or right after (the slot then goes to the next waiter).
+   * a slot is handed over; once handed one, it resolves, and the next checkpoint throws.
    *
    * @throws {Cancelled} If the scope is cancelled.
    * @example

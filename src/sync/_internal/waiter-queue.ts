@@ -10,21 +10,22 @@
  * Hand-over
  * ---------
  * A primitive that hands a resource to a waiter (a lock, a slot, a token, a notification) does
- * it with {@link grant}: the waiter leaves the queue and the primitive counts the resource as
- * its, at once, but the waiter stays parked until a microtask later, when every grant of that
- * turn is delivered in one go. Until then a cancellation still reaches it through `abort()`,
- * and a granted waiter that is cancelled gives the resource back (the primitive passes it on
- * to its next waiter) and rejects with `Cancelled`. So `release(); scope.cancel()` in one
- * breath leaves nothing held by a task that will never use it (AnyIO #947), without a check
- * after every resumption (which would cost a promise per acquire).
+ * it with {@link grant}, at release time: the waiter leaves the queue, the primitive counts the
+ * resource as its, and its wait resolves then and there. From that moment the operation has
+ * received its value, so, like every operation of the kernel that has (an item taken from a
+ * memory stream, bytes read from a socket), it is no longer aborted: a cancellation that
+ * arrives before the new owner resumes meets it at its next checkpoint instead, when it holds
+ * the resource and releases it on the way out (`using`, `finally`, `run()`). That is what AnyIO
+ * does on both its backends when one of its own cancel scopes is cancelled right after the
+ * release (`release(); handle.cancel()`: the waiter's `acquire()` returns and it keeps the
+ * lock; checked against AnyIO with its asyncio and Trio backends), and it never leaves a
+ * resource with a task that believes it did not get it.
  *
- * Rejected alternatives: resolving at once and checking for cancellation when the waiter
- * resumes, with `park(w).then(check)` or by resolving with a thenable waiter that checks in its
- * `then`: the same extra microtask hop, the same window between the check and the caller's
- * continuation, and measured side by side no cheaper across the four runtimes (the thenable
- * won ~10% on Node and lost ~20% on Bun). Resolving at once without any check (Trio's choice:
- * the new owner holds the lock and meets the cancellation at its next checkpoint) saves the hop
- * but leaves the lock with a task that may never release it.
+ * Rejected alternative: keeping a granted waiter parked for one more microtask, so that a
+ * cancellation in between makes it give the resource back and throw `Cancelled`. That is what
+ * AnyIO's asyncio backend does for a *native* `Task.cancel()` (AnyIO #947), which throws into
+ * an `await` that already completed; JavaScript has no such cancellation, and the extra hop
+ * cost a contended `Lock` 15-45% of its time (it was this module's first design).
  */
 import { Waiter } from "../../core/_internal/kernel.js";
 
@@ -35,20 +36,19 @@ import type { Cancelled } from "../../core/errors.js";
 // biome-ignore lint/suspicious/noExplicitAny: queues hold waiters of every value type
 type AnyQueued = QueuedWaiter<any>;
 
-/** Where a {@link QueuedWaiter} is: in no queue, in its primitive's queue, or granted. */
+/** Where a {@link QueuedWaiter} is: in no queue, or in its primitive's queue. */
 const IDLE = 0;
 const QUEUED = 1;
-const GRANTED = 2;
 
 /**
  * A parked operation that can sit in its primitive's {@link WaiterQueue} and be handed its
- * value with {@link grant}. Subclasses say how to leave the queue (`withdraw`), what they were
- * handed (`grantedValue`), and how to give it back (`giveBack`).
+ * value with {@link grant}. Subclasses say how to leave the queue (`withdraw`) and what they
+ * were handed (`grantedValue`).
  */
 export abstract class QueuedWaiter<T = unknown> extends Waiter<T> {
   /** @internal */ _qPrev: AnyQueued | null = null;
   /** @internal */ _qNext: AnyQueued | null = null;
-  /** @internal {@link IDLE}, {@link QUEUED} or {@link GRANTED}. */
+  /** @internal {@link IDLE} or {@link QUEUED}. */
   _state = IDLE;
 
   /** Leaves the primitive's queue: cancelled before anything was handed to it. */
@@ -57,17 +57,12 @@ export abstract class QueuedWaiter<T = unknown> extends Waiter<T> {
   /** What the wait resolves with once granted. */
   abstract grantedValue(): T;
 
-  /** Gives back what it was granted: cancelled after the hand-over, before delivery. */
-  giveBack(): void {}
-
   /** Called once it has resolved with what it was granted: its primitive may reuse it. */
   delivered(): void {}
 
+  // Only a waiter still queued can be asked: a granted one has resolved and left its node.
   override abort(_error: Cancelled): boolean {
-    if (this._state === GRANTED) {
-      this._state = IDLE;
-      this.giveBack();
-    } else this.withdraw();
+    this.withdraw();
     return true;
   }
 }
@@ -138,38 +133,11 @@ export class SpareWaiters<W extends AnyQueued> {
   }
 }
 
-/** One settled promise: a reaction on it is the cheapest portable way onto a microtask. */
-const SETTLED = Promise.resolve();
-
 /**
- * Grants waiting to be delivered, in the order they were made: the first `pendingCount` slots.
- * The array keeps its length between turns (emptied slots are cleared for the collector), so
- * a grant does not grow a fresh backing store each time.
- */
-const pending: (AnyQueued | undefined)[] = [];
-let pendingCount = 0;
-
-/**
- * Hands `w` (just shifted out of its queue) what it waits for: it resolves with its
- * `grantedValue()` on the next microtask, unless it is cancelled first, in which case it gives
- * it back. (`queueMicrotask` would do, but on Node it costs an async resource per call.)
+ * Hands `w` (just shifted out of its queue) what it waits for: its wait resolves now with its
+ * `grantedValue()`, and its primitive may keep the waiter for reuse.
  */
 export function grant(w: AnyQueued): void {
-  w._state = GRANTED;
-  pending[pendingCount++] = w;
-  if (pendingCount === 1) SETTLED.then(deliverGrants);
-}
-
-function deliverGrants(): void {
-  // Resolving runs no user code synchronously, so nothing is granted while this runs; the
-  // loop reads the count each time anyway.
-  for (let i = 0; i < pendingCount; i++) {
-    const w = pending[i] as AnyQueued;
-    pending[i] = undefined;
-    if (w._state !== GRANTED) continue;
-    w._state = IDLE;
-    w.resolve(w.grantedValue());
-    w.delivered();
-  }
-  pendingCount = 0;
+  w.resolve(w.grantedValue());
+  w.delivered();
 }
