@@ -9,6 +9,7 @@
 //   npm run bench -- --json bench-results/latest.json
 //   npm run bench -- --rounds 3                    interleave: every case of a scenario, 3 times
 //   npm run bench -- --list                        scenarios and cases, then exit
+//   npm run bench -- --render bench-results/x.json print the tables of a --json file again
 //   SKIP_BUILD=1 npm run bench                     reuse dist/ as it is
 //
 // Why a process per case: on Node 20 the first AsyncLocalStorage.run turns on async hooks that
@@ -22,7 +23,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { findSystemNode } from "./system-node.mjs";
 
@@ -35,7 +36,7 @@ const CASE_TIMEOUT_MS = Number(process.env.BENCH_CASE_TIMEOUT ?? 180) * 1000;
 
 const USAGE =
   "usage: bench.mjs [--scenario A,B] [--runtime node20,node24,bun,deno] [--case us,floor]" +
-  " [--rounds N] [--json FILE] [--list]";
+  " [--rounds N] [--json FILE] [--render FILE] [--list]";
 
 function parseArgs(argv) {
   const options = {
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     cases: [],
     rounds: 1,
     json: undefined,
+    render: undefined,
     list: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -65,6 +67,7 @@ function parseArgs(argv) {
     else if (flag === "--runtime") options.runtimes.push(...list());
     else if (flag === "--case") options.cases.push(...list());
     else if (flag === "--json") options.json = value();
+    else if (flag === "--render") options.render = value();
     else if (flag === "--rounds") {
       const text = value();
       const rounds = Number(text);
@@ -236,7 +239,7 @@ function runtimeTable(rows) {
     lastScenario = row.scenario;
     const kind = row.kind === "floor" ? "floor" : row.kind === "shown" ? "shown" : row.kind;
     if (row.unavailable !== undefined) {
-      body.push([scenarioCell, row.case, kind, row.label, `n/a (${row.unavailable})`, "", "", ""]);
+      body.push([scenarioCell, row.case, kind, row.label, "n/a", "", "", row.unavailable]);
       continue;
     }
     const spread = `${formatValue(row.min, row.unit)}–${formatValue(row.max, row.unit)}`;
@@ -326,8 +329,47 @@ function machine() {
   return { nproc: availableParallelism(), cpu };
 }
 
+/** Prints the tables of a file written by `--json`, as the run that wrote it printed them. */
+function render(file) {
+  let data;
+  try {
+    data = JSON.parse(readFileSync(resolve(process.cwd(), file), "utf8"));
+  } catch (error) {
+    fail(`Cannot read ${JSON.stringify(file)} as a --json file of this script: ${error.message}`);
+  }
+  if (!Array.isArray(data?.results) || !Array.isArray(data?.targets)) {
+    fail(`${JSON.stringify(file)} is not a --json file of this script (no results and targets)`);
+  }
+  console.log(`# anyio-ts benchmarks (${data.date})\n`);
+  console.log(`${data.machine.nproc} cores, ${data.machine.cpu}\n`);
+  const labels = [...new Set(data.results.map((r) => r.runtime))];
+  for (const label of labels) {
+    console.log(`## ${label} (${data.versions[label] ?? "?"})\n`);
+    console.log(runtimeTable(data.results.filter((r) => r.runtime === label)));
+    console.log("");
+  }
+  if (data.targets.length > 0) {
+    console.log("## Targets (issue 7)\n");
+    console.log(targetTable(data.targets));
+    console.log("");
+  }
+  console.log(`Total: ${data.seconds.toFixed(0)} s`);
+}
+
+function targetTable(targets) {
+  return table(
+    ["scenario", "runtime", "case", "target", "status"],
+    targets.map((t) => [t.scenario, t.runtime, t.case, t.goal ?? "", t.status]),
+    ["l", "l", "l", "l", "l"],
+  );
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  if (options.render !== undefined) {
+    render(options.render);
+    return;
+  }
   if (process.env.SKIP_BUILD !== "1") {
     console.error("> npm run build");
     const result = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
@@ -457,20 +499,14 @@ async function main() {
   );
   if (targets.length > 0) {
     console.log("## Targets (issue 7)\n");
-    console.log(
-      table(
-        ["scenario", "runtime", "case", "target", "status"],
-        targets.map((t) => [t.scenario, t.runtime, t.case, t.goal ?? "", t.status]),
-        ["l", "l", "l", "l", "l"],
-      ),
-    );
+    console.log(targetTable(targets));
     console.log("");
   }
   const totalSeconds = (performance.now() - started) / 1000;
   console.log(`Total: ${totalSeconds.toFixed(0)} s`);
 
   if (options.json !== undefined) {
-    const file = join(process.cwd(), options.json);
+    const file = resolve(process.cwd(), options.json);
     mkdirSync(dirname(file), { recursive: true });
     const data = {
       date: new Date().toISOString(),
