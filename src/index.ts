@@ -160,14 +160,11 @@ export {
 export { SocketListener } from "./net/socket-listener.js";
 export { SocketStream } from "./net/socket-stream.js";
 export { type CreateTcpListenerOptions, createTcpListener } from "./net/tcp-listener.js";
+export { TLSAttribute } from "./net/tls-attribute.js";
 export { TLSConnectable, type TLSConnectableOptions } from "./net/tls-connectable.js";
 export { TLSListener, type TLSListenerOptions } from "./net/tls-listener.js";
-export {
-  TLSAttribute,
-  type TLSContextOptions,
-  TLSStream,
-  type TLSWrapOptions,
-} from "./net/tls-stream.js";
+export { TLSStream } from "./net/tls-stream.js";
+export type { TLSContextOptions, TLSWrapOptions } from "./net/tls-wrap-options.js";
 export {
   ConnectedUDPSocket,
   createConnectedUdpSocket,

@@ -5,6 +5,7 @@
  */
 import { describeValue } from "../streams/_internal/checks.js";
 import type { AnyByteStream } from "../streams/byte-stream.js";
+import { checkPrefixedTLSOptions } from "./_internal/check-tls-options.js";
 import {
   type ByteStreamConnectable,
   isConnectable,
@@ -13,7 +14,7 @@ import {
 } from "./connectable.js";
 import type { IPSocketAddress } from "./socket-attribute.js";
 import { TLSConnectable } from "./tls-connectable.js";
-import { checkPrefixedTLSOptions, type TLSContextOptions } from "./tls-stream.js";
+import type { TLSContextOptions } from "./tls-wrap-options.js";
 
 /**
  * Options of {@link asConnectable}, named as those of {@link connectTcp}: any of `tls`,

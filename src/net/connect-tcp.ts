@@ -20,17 +20,16 @@ import { ExceptionGroup } from "../core/exception-group.js";
 import { withTaskGroup } from "../core/task-group.js";
 import { describeValue } from "../streams/_internal/checks.js";
 import { Event } from "../sync/event.js";
-import { connectSocket } from "./_internal/node-socket.js";
-import { checkPort, getaddrinfo } from "./dns.js";
-import { SocketStream } from "./socket-stream.js";
 import {
   checkPrefixedTLSOptions,
   checkWrapOptions,
   PREFIXED_TLS_OPTION_NAMES,
-  type TLSContextOptions,
-  TLSStream,
-  type TLSWrapOptions,
-} from "./tls-stream.js";
+} from "./_internal/check-tls-options.js";
+import { connectSocket } from "./_internal/node-socket.js";
+import { checkPort, getaddrinfo } from "./dns.js";
+import { SocketStream } from "./socket-stream.js";
+import { TLSStream } from "./tls-stream.js";
+import type { TLSContextOptions, TLSWrapOptions } from "./tls-wrap-options.js";
 
 /**
  * A connection could not be made. Whose fault: the network's or the peer's (nothing listening,

@@ -6,8 +6,10 @@
  */
 import { describeValue } from "../streams/_internal/checks.js";
 import type { AnyByteStream } from "../streams/byte-stream.js";
+import { checkWrapOptions } from "./_internal/check-tls-options.js";
 import { ByteStreamConnectable, isConnectable, TCPConnectable } from "./connectable.js";
-import { checkWrapOptions, type TLSContextOptions, TLSStream } from "./tls-stream.js";
+import { TLSStream } from "./tls-stream.js";
+import type { TLSContextOptions } from "./tls-wrap-options.js";
 
 /**
  * Options of {@link TLSConnectable}, named as those of {@link TLSStream.wrap}.

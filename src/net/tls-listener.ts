@@ -14,7 +14,8 @@ import { describeValue } from "../streams/_internal/checks.js";
 import type { AnyByteStream } from "../streams/byte-stream.js";
 import { Listener } from "../streams/listener.js";
 import type { ExtraAttributes } from "../streams/typed-attribute.js";
-import { type TLSContextOptions, TLSStream } from "./tls-stream.js";
+import { TLSStream } from "./tls-stream.js";
+import type { TLSContextOptions } from "./tls-wrap-options.js";
 
 /**
  * Options of {@link TLSListener}.

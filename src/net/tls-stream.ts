@@ -28,8 +28,8 @@
  * @module
  */
 
-import { Duplex } from "node:stream";
-import * as tls from "node:tls";
+import type { Duplex } from "node:stream";
+import type * as tls from "node:tls";
 import { capabilities } from "../backends/runtime.js";
 import {
   currentNode,
@@ -37,7 +37,6 @@ import {
   globalRoot,
   park,
   runInNode,
-  Waiter,
 } from "../core/_internal/kernel.js";
 import { yieldValue } from "../core/checkpoint.js";
 import {
@@ -56,93 +55,18 @@ import {
   describeValue,
 } from "../streams/_internal/checks.js";
 import { type AnyByteStream, ByteStream } from "../streams/byte-stream.js";
-import { type ExtraAttributes, typedAttribute } from "../streams/typed-attribute.js";
-import { encodeHost } from "./dns.js";
-
-/**
- * The options of a TLS connection: `node:tls`'s secure-context options (`key`, `cert`, `ca`,
- * `pfx`, `ciphers`, `minVersion`...) and connection options (`secureContext`, `ALPNProtocols`,
- * `rejectUnauthorized`, `requestCert`, `checkServerIdentity`, `SNICallback`, `session`). What
- * the stream sets itself (`socket`, `host`, `servername`, `isServer`) is left out.
- *
- * Certificates and host names are verified unless `rejectUnauthorized: false` is given.
- *
- * @example
- * ```ts
- * import { type TLSContextOptions } from "anyio-ts";
- * const options: TLSContextOptions = { ALPNProtocols: ["h2", "http/1.1"], minVersion: "TLSv1.2" };
- * console.assert(options.ALPNProtocols?.length === 2);
- * ```
- */
-export type TLSContextOptions = Omit<
-  tls.ConnectionOptions & tls.TlsOptions,
-  "socket" | "host" | "port" | "path" | "servername" | "isServer" | "timeout" | "lookup"
->;
-
-/**
- * Options of {@link TLSStream.wrap}.
- *
- * @example
- * ```ts
- * import { type TLSWrapOptions } from "anyio-ts";
- * const client: TLSWrapOptions = { hostname: "example.com" }; // client side, verified
- * const server: TLSWrapOptions = { serverSide: true, context: { key: "...", cert: "..." } };
- * console.assert(client.serverSide === undefined && server.serverSide === true);
- * ```
- */
-export interface TLSWrapOptions {
-  /** Whether this end is the TLS server. @default `hostname === undefined` */
-  serverSide?: boolean;
-  /**
-   * The server's host name: sent as SNI (unless it is an IP address) and checked against the
-   * certificate. Unicode names are encoded with IDNA 2008 first.
-   */
-  hostname?: string;
-  /** Keys, certificates, trust anchors and the rest; see {@link TLSContextOptions}. */
-  context?: TLSContextOptions;
-  /**
-   * Whether to do TLS by the book: `close()` sends a close_notify and waits for the peer's,
-   * and a peer that closes the connection without one is an error (`BrokenResourceError`).
-   * With `false`, such a "ragged" end is a plain `EndOfStream` and `close()` skips the closing
-   * handshake, as many HTTPS servers expect.
-   * @default true
-   */
-  standardCompatible?: boolean;
-}
-
-/**
- * The typed attributes of a {@link TLSStream}; the transport's attributes (socket addresses,
- * ports) are offered too. `sharedCiphers` of AnyIO has no counterpart: `node:tls` does not
- * tell which ciphers the two sides share.
- *
- * @example
- * ```ts
- * import { TLSAttribute } from "anyio-ts";
- * console.assert(TLSAttribute.tlsVersion.name === "tlsVersion");
- * ```
- */
-export const TLSAttribute = Object.freeze({
-  /** The protocol ALPN settled on, or `null`. */
-  alpnProtocol: typedAttribute<string | null>("alpnProtocol"),
-  /** The `tls-unique` channel binding (RFC 5929): the first Finished message; TLS 1.2 only. */
-  channelBindingTlsUnique: typedAttribute<Uint8Array>("channelBindingTlsUnique"),
-  /** The cipher in use: `{ name, standardName, version }`. */
-  cipher: typedAttribute<tls.CipherNameAndProtocol>("cipher"),
-  /** The peer's certificate, decoded, or `null` if it sent none. */
-  peerCertificate: typedAttribute<tls.PeerCertificate | null>("peerCertificate"),
-  /** The peer's certificate in DER form, or `null` if it sent none. */
-  peerCertificateBinary: typedAttribute<Uint8Array | null>("peerCertificateBinary"),
-  /** Whether this end is the TLS server. */
-  serverSide: typedAttribute<boolean>("serverSide"),
-  /** The `node:tls` socket doing the cryptography; read from it, never write to it. */
-  tlsSocket: typedAttribute<tls.TLSSocket>("tlsSocket"),
-  /** The `standardCompatible` option the stream was made with. */
-  standardCompatible: typedAttribute<boolean>("standardCompatible"),
-  /** The protocol version, such as `"TLSv1.3"`. */
-  tlsVersion: typedAttribute<string>("tlsVersion"),
-});
-
-const EMPTY = new Uint8Array(0);
+import type { ExtraAttributes } from "../streams/typed-attribute.js";
+import { checkWrapOptions } from "./_internal/check-tls-options.js";
+import {
+  concat,
+  createTlsEngine,
+  EMPTY,
+  forceClose,
+  recordsLength,
+  tlsAttributes,
+} from "./_internal/tls-engine.js";
+import { StateWaiter, TurnWaiter, WriteWaiter } from "./_internal/tls-waiters.js";
+import type { TLSWrapOptions } from "./tls-wrap-options.js";
 
 /**
  * Where the runtime's TLS engine cannot write after the peer's close_notify (Bun: see
@@ -156,98 +80,6 @@ function peerEofError(): Error {
     "cannot send after the peer's close_notify on Bun: its TLS engine stops writing once the peer half-closed (Node.js and Deno can)",
   );
 }
-const HEADER = 5;
-/** The largest TLS record (TLS 1.2: 2^14 + 2048 bytes of payload). */
-const MAX_RECORD = 16384 + 2048;
-
-/**
- * How many bytes of `raw` form complete TLS records (all of them, or only the first one);
- * `raw.length` if the bytes are not TLS at all (the engine must see them to fail).
- */
-function recordsLength(raw: Uint8Array, onlyOne: boolean): number {
-  let at = 0;
-  while (raw.length - at >= HEADER) {
-    const type = raw[at] as number;
-    const length = ((raw[at + 3] as number) << 8) | (raw[at + 4] as number);
-    if (type < 20 || type > 24 || length > MAX_RECORD) return raw.length;
-    if (raw.length - at < HEADER + length) break;
-    at += HEADER + length;
-    if (onlyOne) break;
-  }
-  return at;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-function hasCredentials(context: TLSContextOptions): boolean {
-  return (
-    context.secureContext !== undefined ||
-    context.pfx !== undefined ||
-    context.cert !== undefined ||
-    context.SNICallback !== undefined
-  );
-}
-
-/** Wakes a stream's single state waiter on any change (data, end, error, secure, sent). */
-class StateWaiter extends Waiter<void> {
-  constructor(readonly stream: TLSStream) {
-    super();
-  }
-  override abort(): boolean {
-    this.stream._stateWaiter = undefined;
-    return true;
-  }
-  override describe(): string {
-    return "TLSStream (waiting for the TLS engine)";
-  }
-}
-
-/** One event-loop turn, for the TLS engine's deferred events. */
-class TurnWaiter extends Waiter<void> {
-  #handle: ReturnType<typeof setImmediate> | undefined = undefined;
-  override onPark(): void {
-    this.#handle = setImmediate(() => this.resolve(undefined));
-  }
-  override abort(): boolean {
-    clearImmediate(this.#handle);
-    return true;
-  }
-  override describe(): string {
-    return "TLSStream (one turn)";
-  }
-}
-
-/** Waits until `node:tls` took the plaintext (its write callback). */
-class WriteWaiter extends Waiter<void> {
-  constructor(
-    readonly stream: TLSStream,
-    readonly socket: tls.TLSSocket,
-    readonly data: Uint8Array,
-  ) {
-    super();
-  }
-  override onPark(): void {
-    this.socket.write(this.data, (error) => {
-      if (error == null) this.resolve(undefined);
-      else this.reject(this.stream._failure(error));
-    });
-  }
-  override abort(): boolean {
-    // The bytes stay queued in the TLS engine and are still sent: nothing lost or duplicated.
-    this.stream._writer = undefined;
-    return true;
-  }
-  override describe(): string {
-    return "TLSStream.send";
-  }
-}
-
 /**
  * A TLS connection over another byte stream (usually a TCP {@link SocketStream}). Made by
  * {@link TLSStream.wrap}, by {@link connectTcp} with `tls: true`, and by a {@link TLSListener}.
@@ -319,35 +151,11 @@ export class TLSStream extends ByteStream {
     const serverSide = options.serverSide ?? hostname === undefined;
     this.serverSide = serverSide;
     this.standardCompatible = standardCompatible;
-    this.#adapter = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _encoding, callback) => this.#sendCiphertext(chunk, callback),
-      final: (callback) => callback(),
-    });
-    this.#adapter.on("error", () => {});
-    if (serverSide) {
-      this.#socket = new tls.TLSSocket(this.#adapter, {
-        ...context,
-        isServer: true,
-        allowHalfOpen: true,
-      } as tls.TLSSocketOptions);
-    } else {
-      const connect: tls.ConnectionOptions = {
-        ...context,
-        socket: this.#adapter,
-        allowHalfOpen: true,
-      } as tls.ConnectionOptions;
-      if (hostname !== undefined) {
-        const host = encodeHost(hostname);
-        connect.host = host;
-        if (!/^[\d.]+$|:/.test(host)) connect.servername = host;
-      }
-      this.#socket = tls.connect(connect);
-    }
-    const socket = this.#socket;
-    // Half-open: the peer's close_notify must not make the engine close on its own; close()
-    // and unwrap() decide when ours goes out.
-    (socket as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
+    const { adapter, socket } = createTlsEngine(serverSide, hostname, context, (chunk, callback) =>
+      this.#sendCiphertext(chunk, callback),
+    );
+    this.#adapter = adapter;
+    this.#socket = socket;
     socket.on("data", (chunk: Buffer) => {
       this.#pending = concat(this.#pending, chunk);
       this.#wake();
@@ -365,24 +173,10 @@ export class TLSStream extends ByteStream {
       this.#secure = true;
       this.#wake();
     });
-    const own = new Map<Parameters<ExtraAttributes["get"]>[0], () => unknown>([
-      [TLSAttribute.alpnProtocol, () => socket.alpnProtocol || null],
-      [TLSAttribute.cipher, () => socket.getCipher()],
-      [TLSAttribute.peerCertificate, () => peerCertificate(socket)],
-      [TLSAttribute.peerCertificateBinary, () => peerCertificate(socket)?.raw ?? null],
-      [TLSAttribute.serverSide, () => serverSide],
-      [TLSAttribute.tlsSocket, () => socket],
-      [TLSAttribute.standardCompatible, () => standardCompatible],
-      [TLSAttribute.tlsVersion, () => socket.getProtocol()],
+    this.#attributes = new Map([
+      ...transport.extraAttributes,
+      ...tlsAttributes(socket, serverSide, standardCompatible),
     ]);
-    own.set(TLSAttribute.channelBindingTlsUnique, () => {
-      const unique = serverSide ? socket.getPeerFinished() : socket.getFinished();
-      if (unique === undefined || socket.getProtocol() === "TLSv1.3") {
-        throw new TypeError("tls-unique is defined for TLS 1.2 and earlier only");
-      }
-      return unique;
-    });
-    this.#attributes = new Map([...transport.extraAttributes, ...own]);
   }
 
   /**
@@ -866,138 +660,4 @@ export class TLSStream extends ByteStream {
     this.#raw = EMPTY;
     await forceClose(this.transport);
   }
-}
-
-function peerCertificate(socket: tls.TLSSocket): tls.PeerCertificate | null {
-  const cert = socket.getPeerCertificate();
-  return cert === null || cert === undefined || Object.keys(cert).length === 0 ? null : cert;
-}
-
-/**
- * Closes a stream whatever the scope says. It may be what `wrap()` refused as a transport: then
- * it is closed if it has a `close()` at all.
- */
-async function forceClose(stream: AnyByteStream): Promise<void> {
-  if (typeof (stream as { close?: unknown } | null)?.close !== "function") return;
-  try {
-    await runInNode(globalRoot, () => stream.close());
-  } catch {
-    // Closing after a failure: the first error is the one that matters.
-  }
-}
-
-/**
- * What the options {@link checkWrapOptions} checks are called where they were given, for its
- * messages: `connectTcp` and `asConnectable` name them `tlsHostname`, `tlsContext`...
- * @internal
- */
-export interface WrapOptionNames {
-  readonly hostname: string;
-  readonly context: string;
-  readonly standardCompatible: string;
-}
-
-const WRAP_OPTION_NAMES: WrapOptionNames = {
-  hostname: "hostname",
-  context: "context",
-  standardCompatible: "standardCompatible",
-};
-
-/** The types of the options of a wrap, each error naming the option as `names` says. */
-function checkWrapOptionTypes(
-  hostname: unknown,
-  context: unknown,
-  standardCompatible: unknown,
-  names: WrapOptionNames,
-): void {
-  if (hostname !== undefined && (typeof hostname !== "string" || hostname === "")) {
-    throw new TypeError(
-      `${names.hostname} must be a non-empty string, got ${describeValue(hostname)}`,
-    );
-  }
-  if (context !== undefined && (typeof context !== "object" || context === null)) {
-    throw new TypeError(
-      `${names.context} must be an options object, got ${describeValue(context)}`,
-    );
-  }
-  if (standardCompatible !== undefined && typeof standardCompatible !== "boolean") {
-    throw new TypeError(
-      `${names.standardCompatible} must be a boolean, got ${describeValue(standardCompatible)}`,
-    );
-  }
-}
-
-/**
- * Checks the options of {@link TLSStream.wrap}. Also used by those that wrap later, to check
- * them before they connect: `TLSConnectable` when it is made, `connectTcp` before it resolves
- * the host; `names` is what their options are called.
- * @internal
- * @throws {TypeError} If an option has the wrong type, the host name is not valid IDNA, a
- *   server has no certificate, or a client has no host name and still verifies the certificate.
- */
-export function checkWrapOptions(
-  options: TLSWrapOptions,
-  names: WrapOptionNames = WRAP_OPTION_NAMES,
-): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-  }
-  const { hostname, context = {}, serverSide, standardCompatible } = options;
-  checkWrapOptionTypes(hostname, context, standardCompatible, names);
-  if (serverSide !== undefined && typeof serverSide !== "boolean") {
-    throw new TypeError(`serverSide must be a boolean, got ${describeValue(serverSide)}`);
-  }
-  // As the constructor will encode it: a name that is not valid IDNA fails here.
-  if (hostname !== undefined) encodeHost(hostname);
-  const server = serverSide ?? hostname === undefined;
-  if (server && !hasCredentials(context)) {
-    throw new TypeError(
-      `a server-side TLS stream needs a certificate: pass ${names.context}.key and ${names.context}.cert (or pfx, secureContext or SNICallback)`,
-    );
-  }
-  if (
-    !server &&
-    hostname === undefined &&
-    context.rejectUnauthorized !== false &&
-    context.checkServerIdentity === undefined
-  ) {
-    throw new TypeError(
-      `a client-side TLS stream needs the server's hostname to verify its certificate (or ${names.context}.checkServerIdentity, or rejectUnauthorized: false)`,
-    );
-  }
-}
-
-/**
- * The TLS options of `connectTcp` and `asConnectable`: those of {@link TLSStream.wrap} with a
- * `tls` prefix, and `tls` itself.
- * @internal
- */
-export interface PrefixedTLSOptions {
-  tls?: boolean;
-  tlsContext?: TLSContextOptions;
-  tlsHostname?: string;
-  tlsStandardCompatible?: boolean;
-}
-
-/** The names {@link checkWrapOptions} gives the prefixed options in its messages. @internal */
-export const PREFIXED_TLS_OPTION_NAMES: WrapOptionNames = {
-  hostname: "tlsHostname",
-  context: "tlsContext",
-  standardCompatible: "tlsStandardCompatible",
-};
-
-/**
- * Checks the types of the prefixed TLS options (each error naming the option), whether or not
- * they ask for TLS, and says whether they do: `tls: true`, a `tlsContext` or a `tlsHostname`.
- * @internal
- * @throws {TypeError} If `tls` or `tlsStandardCompatible` is not a boolean, `tlsHostname` not
- *   a non-empty string or `tlsContext` not an object.
- */
-export function checkPrefixedTLSOptions(options: PrefixedTLSOptions): boolean {
-  const { tls = false, tlsContext, tlsHostname, tlsStandardCompatible } = options;
-  if (typeof tls !== "boolean") {
-    throw new TypeError(`tls must be a boolean, got ${describeValue(tls)}`);
-  }
-  checkWrapOptionTypes(tlsHostname, tlsContext, tlsStandardCompatible, PREFIXED_TLS_OPTION_NAMES);
-  return tls || tlsContext !== undefined || tlsHostname !== undefined;
 }
