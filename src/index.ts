@@ -150,6 +150,12 @@ export {
   type TCPConnectableOptions,
   UNIXConnectable,
 } from "./net/connectable.js";
+export { ConnectedUDPSocket } from "./net/connected-udp-socket.js";
+export {
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type UDPSocketOptions,
+} from "./net/create-udp-socket.js";
 export { type AddressInfo, type GetaddrinfoOptions, getaddrinfo, getnameinfo } from "./net/dns.js";
 export {
   type IPSocketAddress,
@@ -165,20 +171,13 @@ export { TLSConnectable, type TLSConnectableOptions } from "./net/tls-connectabl
 export { TLSListener, type TLSListenerOptions } from "./net/tls-listener.js";
 export { TLSStream } from "./net/tls-stream.js";
 export type { TLSContextOptions, TLSWrapOptions } from "./net/tls-wrap-options.js";
-export {
-  ConnectedUDPSocket,
-  createConnectedUdpSocket,
-  createConnectedUnixDatagramSocket,
-  createUdpSocket,
-  createUnixDatagramSocket,
-  UDP_QUEUE_LIMIT,
-  type UDPPacket,
-  UDPSocket,
-  type UDPSocketOptions,
-} from "./net/udp.js";
+export { UDP_QUEUE_LIMIT, type UDPPacket } from "./net/udp-packet.js";
+export { UDPSocket } from "./net/udp-socket.js";
 export {
   type CreateUnixListenerOptions,
   connectUnix,
+  createConnectedUnixDatagramSocket,
+  createUnixDatagramSocket,
   createUnixListener,
   receiveFds,
   sendFds,

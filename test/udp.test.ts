@@ -24,7 +24,7 @@ import {
   waitAllTasksBlocked,
   withTaskGroup,
 } from "../src/index.js";
-import { udpReusePortSupported, udpSeams } from "../src/net/udp.js";
+import { udpReusePortSupported, udpSeams } from "../src/net/_internal/open-udp-socket.js";
 import { decoder, encoder } from "./_support/net.js";
 import { describe, it } from "./harness.js";
 

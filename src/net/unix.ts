@@ -1,9 +1,16 @@
 /**
- * UNIX domain stream sockets: `connectUnix` and `createUnixListener`.
+ * UNIX domain sockets: `connectUnix` and `createUnixListener` (streams only).
  *
  * Descriptor passing (AnyIO's `send_fds`/`receive_fds`) is not offered: `node:net` gives no
  * access to `SCM_RIGHTS` ancillary data on any of Node, Bun or Deno, so it cannot be built on
  * it. {@link sendFds} and {@link receiveFds} exist only to say so with a clear error.
+ *
+ * UNIX datagram sockets (AnyIO's `create_unix_datagram_socket`): `node:dgram` knows only
+ * `udp4` and `udp6` on Node, Bun and Deno (`createSocket("unix_dgram")` throws
+ * `ERR_SOCKET_BAD_TYPE` on all four), Node has no other way, and Deno's own
+ * `Deno.listenDatagram({ transport: "unixpacket" })` exists only under `--unstable-net`. So
+ * `createUnixDatagramSocket` and `createConnectedUnixDatagramSocket` throw an error that says
+ * so: code ported from AnyIO fails with the reason, not with a missing function.
  *
  * @module
  */
@@ -147,4 +154,37 @@ export async function sendFds(..._args: unknown[]): Promise<never> {
  */
 export async function receiveFds(..._args: unknown[]): Promise<never> {
   throw new Error(NO_FDS);
+}
+
+const NO_UNIX_DGRAM =
+  "UNIX datagram sockets are not supported: node:dgram (on Node.js, Bun and Deno) knows only udp4 and udp6";
+
+/**
+ * Not supported: always throws. `node:dgram` has no UNIX datagram sockets on any runtime (see
+ * docs/networking.md for what to use instead). Kept so code ported from AnyIO fails with a
+ * clear message instead of a missing function.
+ *
+ * @throws {Error} Always.
+ * @example
+ * ```ts
+ * import { createUnixDatagramSocket } from "anyio-ts";
+ * await createUnixDatagramSocket().catch((e) => console.assert(/not supported/.test(e.message)));
+ * ```
+ */
+export async function createUnixDatagramSocket(..._args: unknown[]): Promise<never> {
+  throw new Error(NO_UNIX_DGRAM);
+}
+
+/**
+ * Not supported: always throws (see {@link createUnixDatagramSocket}).
+ *
+ * @throws {Error} Always.
+ * @example
+ * ```ts
+ * import { createConnectedUnixDatagramSocket } from "anyio-ts";
+ * await createConnectedUnixDatagramSocket().catch((e) => console.assert(/not supported/.test(e.message)));
+ * ```
+ */
+export async function createConnectedUnixDatagramSocket(..._args: unknown[]): Promise<never> {
+  throw new Error(NO_UNIX_DGRAM);
 }
