@@ -100,6 +100,35 @@ describe("UNIX stream sockets", () => {
     });
   });
 
+  it("Linux abstract names: no file made or removed, mode refused, a missing one refused", async () => {
+    const name = `\0anyio-ts-abstract-${process.pid}-${Date.now()}`;
+    if (process.platform !== "linux") {
+      // They exist only on Linux; elsewhere the name is refused before anything is made.
+      await assert.rejects(createUnixListener(name), {
+        name: "TypeError",
+        message: /only on Linux/,
+      });
+      return;
+    }
+    {
+      await using listener = await createUnixListener(name);
+      assert.equal(listener.extra(SocketAttribute.localAddress), name);
+      await using client = await connectUnix(name);
+      await using server = await listener.accept();
+      assert.equal(client.extra(SocketAttribute.remoteAddress), name);
+      await client.send(new TextEncoder().encode("hi"));
+      assert.equal(new TextDecoder().decode(await server.receive()), "hi");
+    }
+    // Nothing was left to clean up: the same name listens again at once.
+    await (await createUnixListener(name)).close();
+    await assert.rejects(createUnixListener(name, { mode: 0o600 }), {
+      name: "TypeError",
+      message: /mode cannot be set on an abstract socket name/,
+    });
+    // As in AnyIO, a name nobody listens on is refused (there is no file to be missing).
+    await assert.rejects(connectUnix(`${name}-missing`), { code: "ECONNREFUSED" });
+  });
+
   it("serve works over UNIX sockets", async () => {
     const path = socketPath();
     await using listener = await createUnixListener(path);

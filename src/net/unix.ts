@@ -15,6 +15,7 @@
  * @module
  */
 import { chmod, lstat, unlink } from "node:fs/promises";
+import process from "node:process";
 import { checkpointIfCancelled } from "../core/checkpoint.js";
 import { describeValue } from "../streams/_internal/checks.js";
 import { closeServer, connectSocket, listenServer } from "./_internal/node-socket.js";
@@ -76,11 +77,13 @@ export interface CreateUnixListenerOptions {
 /**
  * Listens on the UNIX socket `path` and returns a {@link SocketListener}, which the caller owns.
  * A socket file left at `path` by an earlier process is removed first; any other kind of file
- * there is an error (`EADDRINUSE`), never removed.
+ * there is an error (`EADDRINUSE`), never removed. On Linux, a `path` that starts with `"\0"`
+ * is a name in the abstract namespace: no file is made, removed or chmod-ed.
  *
  * Cancellation: a checkpoint; a cancelled call leaves nothing listening.
  *
- * @throws {TypeError} If `path` is not a non-empty string.
+ * @throws {TypeError} If `path` is not a non-empty string, or is an abstract name (`"\0..."`)
+ *   with a `mode`, or anywhere but on Linux.
  * @throws {RangeError} If `backlog` or `mode` is not a non-negative integer.
  * @throws {Error} The listen or chmod error (`EADDRINUSE`, `EACCES`...).
  * @throws {Cancelled} If the scope is cancelled.
@@ -106,11 +109,23 @@ export async function createUnixListener(
   if (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 1) {
     throw new RangeError(`backlog must be a positive integer, got ${describeValue(backlog)}`);
   }
+  // A name in Linux's abstract namespace ("\0name") has no file: nothing to remove or chmod.
+  const abstract = path.startsWith("\0");
+  if (abstract && process.platform !== "linux") {
+    throw new TypeError(`abstract socket names exist only on Linux, got ${describeValue(path)}`);
+  }
+  if (abstract && mode !== undefined) {
+    throw new TypeError(
+      `mode cannot be set on an abstract socket name, got ${describeValue(path)}`,
+    );
+  }
   checkpointIfCancelled();
-  try {
-    if ((await lstat(path)).isSocket()) await unlink(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+  if (!abstract) {
+    try {
+      if ((await lstat(path)).isSocket()) await unlink(path);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+    }
   }
   const server = await listenServer({ path, backlog: Math.min(backlog, 65536) });
   try {
