@@ -106,7 +106,8 @@ class RelockWaiter extends LockWaiter {
     return false;
   }
 
-  // Not a LockWaiter to reuse: it never withdraws.
+  // Not kept for reuse: a LockWaiter taken from the spares must withdraw when aborted, and
+  // this one never does.
   override delivered(): void {}
 
   override describe(): string {
@@ -356,7 +357,6 @@ export class Lock implements Disposable {
     grant(next);
   }
 
-  /** @internal */
   /** @internal */
   _recycle(w: LockWaiter): void {
     this.#spare.keep(w);

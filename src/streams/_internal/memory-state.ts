@@ -172,6 +172,7 @@ export class MemoryState<T> {
     if (--this.openReceiveStreams > 0) return;
     const senders = this.senders;
     for (let w = senders.shift(); w !== null; w = senders.shift()) {
+      w.item = undefined as T; // nobody will take it, and the waiter may be its end's spare
       w.reject(new BrokenResourceError("every receiving end of the stream is closed"));
     }
   }
