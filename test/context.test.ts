@@ -1,0 +1,123 @@
+/**
+ * The context carrier (src/core/_internal/context.ts) and the user's own `AsyncLocalStorage`
+ * stores: each sees its own values across awaits, timers, snapshots and each other's `run` and
+ * `enterWith`. On Deno the carrier writes the runtime's async context mapping itself instead of
+ * going through a store, so these tests are what shows the two keep out of each other's way.
+ */
+import assert from "node:assert/strict";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
+import { setTimeout as delay } from "node:timers/promises";
+import { runtimeName } from "../src/backends/runtime.js";
+import { carrierKind } from "../src/core/_internal/context.js";
+import {
+  currentEffectiveDeadline,
+  Event,
+  getCurrentTask,
+  moveOnAfter,
+  sleep,
+  withTaskGroup,
+} from "../src/index.js";
+import { describe, it } from "./harness.js";
+
+describe("context carrier", () => {
+  it("writes Deno's async context mapping directly on Deno, and uses AsyncLocalStorage elsewhere", () => {
+    // If a Deno release drops or changes the internals the fast carrier needs, the library
+    // falls back to AsyncLocalStorage (and stays correct); this test says it happened.
+    assert.equal(carrierKind, runtimeName === "deno" ? "deno-mapping" : "async-local-storage");
+  });
+
+  it("keeps a user's store visible in tasks and scopes, across awaits and timers", async () => {
+    const user = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    await user.run("outer", () =>
+      withTaskGroup(async (tg) => {
+        tg.startSoon(async () => {
+          seen.push(user.getStore());
+          await sleep(1);
+          seen.push(user.getStore());
+          await moveOnAfter(1000).run(async () => {
+            await delay(1);
+            seen.push(user.getStore());
+            await new Promise<void>((resolve) => setTimeout(resolve, 1));
+            seen.push(user.getStore());
+          });
+          seen.push(user.getStore());
+        });
+      }),
+    );
+    assert.deepEqual(seen, ["outer", "outer", "outer", "outer", "outer"]);
+  });
+
+  it("keeps the current task and scope inside a user's run and enterWith", async () => {
+    const user = new AsyncLocalStorage<number>();
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(async function worker() {
+        const task = getCurrentTask();
+        await moveOnAfter(5000).run(async () => {
+          const deadline = currentEffectiveDeadline();
+          await user.run(1, async () => {
+            await sleep(1);
+            assert.equal(user.getStore(), 1);
+            assert.equal(getCurrentTask().id, task.id);
+            assert.equal(currentEffectiveDeadline(), deadline);
+          });
+          user.enterWith(2);
+          await sleep(1);
+          assert.equal(user.getStore(), 2);
+          assert.equal(getCurrentTask().name, "worker");
+          assert.equal(currentEffectiveDeadline(), deadline);
+        });
+        assert.equal(currentEffectiveDeadline(), Number.POSITIVE_INFINITY);
+      });
+    });
+  });
+
+  it("leaves a user's store as it was after a task group whose task called enterWith", async () => {
+    // (What enterWith in the synchronous part of a scope's body does to the caller is each
+    // runtime's own AsyncLocalStorage semantics, so it is not pinned here.)
+    const user = new AsyncLocalStorage<string>();
+    await user.run("kept", async () => {
+      await withTaskGroup((tg) => {
+        tg.startSoon(() => user.enterWith("task"));
+        tg.startSoon(async () => {
+          await sleep(1);
+          user.enterWith("async task");
+        });
+      });
+      assert.equal(user.getStore(), "kept");
+    });
+    assert.equal(user.getStore(), undefined);
+  });
+
+  it("restores both the user's value and the scope through snapshots and AsyncResource", async () => {
+    const user = new AsyncLocalStorage<string>();
+    const read = () => [user.getStore(), currentEffectiveDeadline()];
+    let snapshot: (<R>(fn: () => R) => R) | undefined;
+    let bound: (() => unknown[]) | undefined;
+    const captured = new Event();
+    const used = new Event();
+    let deadline = 0;
+    await withTaskGroup(async (tg) => {
+      tg.startSoon(() =>
+        user.run("captured", () =>
+          moveOnAfter(5000).run(async () => {
+            deadline = currentEffectiveDeadline();
+            snapshot = AsyncLocalStorage.snapshot();
+            bound = AsyncResource.bind(read);
+            captured.set();
+            await used.wait();
+          }),
+        ),
+      );
+      tg.startSoon(async () => {
+        await captured.wait();
+        await sleep(1);
+        assert.deepEqual(read(), [undefined, Number.POSITIVE_INFINITY]);
+        assert.deepEqual(snapshot?.(read), ["captured", deadline]);
+        assert.deepEqual(bound?.(), ["captured", deadline]);
+        used.set();
+      });
+    });
+    assert.ok(Number.isFinite(deadline));
+  });
+});
