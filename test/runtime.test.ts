@@ -24,10 +24,30 @@ describe("runtime", () => {
     // What the tcp, udp and tls tests check on each runtime, in one place.
     const linux = process.platform === "linux";
     const expected = {
-      node20: { tcpReusePort: false, udpReusePort: false, tlsSendAfterPeerEof: true },
-      node24: { tcpReusePort: linux, udpReusePort: linux, tlsSendAfterPeerEof: true },
-      bun: { tcpReusePort: false, udpReusePort: linux, tlsSendAfterPeerEof: false },
-      deno: { tcpReusePort: false, udpReusePort: false, tlsSendAfterPeerEof: true },
+      node20: {
+        tcpReusePort: false,
+        udpReusePort: false,
+        tlsSendAfterPeerEof: true,
+        cheapQueueMicrotask: false,
+      },
+      node24: {
+        tcpReusePort: linux,
+        udpReusePort: linux,
+        tlsSendAfterPeerEof: true,
+        cheapQueueMicrotask: false,
+      },
+      bun: {
+        tcpReusePort: false,
+        udpReusePort: linux,
+        tlsSendAfterPeerEof: false,
+        cheapQueueMicrotask: true,
+      },
+      deno: {
+        tcpReusePort: false,
+        udpReusePort: false,
+        tlsSendAfterPeerEof: true,
+        cheapQueueMicrotask: false,
+      },
     };
     // The suite runs on Node 20 and 24; another Node.js needs its line here.
     const key = (

@@ -57,4 +57,11 @@ export const capabilities = {
    * completes (its callback never runs) although the socket says it is writable.
    */
   tlsSendAfterPeerEof: runtimeName !== "bun",
+  /**
+   * `queueMicrotask` keeps the async context and costs less than a reaction on a settled
+   * promise: Bun (~70 ns less a call, measured in a spawn loop). Node's makes an
+   * `AsyncResource` per call, and Deno's is a call into the runtime that costs twice the
+   * reaction.
+   */
+  cheapQueueMicrotask: runtimeName === "bun",
 } as const;

@@ -50,7 +50,15 @@ export abstract class QueuedWaiter<T = unknown> extends Waiter<T> {
   /** @internal */ _qPrev: AnyQueued | null = null;
   /** @internal */ _qNext: AnyQueued | null = null;
   /** @internal {@link IDLE} or {@link QUEUED}. */
-  _state = IDLE;
+  _state: number;
+
+  // Written out: with only the field above, the constructor TypeScript writes would pass its
+  // arguments on as `super(...arguments)`, a spread that JavaScriptCore does not always
+  // optimize away (Bun's limiter row: 0.93x the time, A/B over 5 rounds, near the noise).
+  constructor() {
+    super();
+    this._state = IDLE;
+  }
 
   /** Leaves the primitive's queue: cancelled before anything was handed to it. */
   abstract withdraw(): void;
