@@ -93,6 +93,25 @@ export const spawnJoin: Scenario = {
       },
     },
     {
+      // The same fibers running what our tasks run, an `async` function: Effect then waits for
+      // its promise as we do. Shown for context; the target compares with the row above.
+      name: "effect-promise",
+      kind: "peer",
+      label: "Effect: Effect.all over Effect.promise(async fn)",
+      ops: N,
+      reps: 7,
+      async prepare(ops) {
+        const { Effect } = await import("effect");
+        const effects = new Array<E.Effect<void>>(ops);
+        for (let i = 0; i < ops; i++) effects[i] = Effect.promise(trivial);
+        const program = Effect.all(effects, { concurrency: "unbounded", discard: true });
+        return async () => {
+          await Effect.runPromise(program);
+          return undefined;
+        };
+      },
+    },
+    {
       name: "effect-fork",
       kind: "peer",
       label: "Effect: forkChild each + Fiber.joinAll",
