@@ -152,14 +152,26 @@ export const RESULT_MARK = "@@bench-result ";
  * Measures one case in this process: prepare, warm up, then the measured repetitions, each
  * after a full garbage collection.
  */
-export async function measureCase(scenario: Scenario, def: CaseDef): Promise<CaseOutput> {
+/** How much of a case to run: the case's own figures unless given (the smoke run shrinks them). */
+export interface MeasureOptions {
+  readonly ops?: number;
+  readonly warmup?: number;
+  readonly reps?: number;
+}
+
+export async function measureCase(
+  scenario: Scenario,
+  def: CaseDef,
+  options: MeasureOptions = {},
+): Promise<CaseOutput> {
   const runtime = currentRuntime();
+  const ops = options.ops ?? def.ops;
   const out: CaseOutput = {
     runtime: runtime.name,
     version: runtime.version,
     scenario: scenario.name,
     case: def.name,
-    ops: def.ops,
+    ops,
     samples: [],
     extra: [],
   };
@@ -168,9 +180,9 @@ export async function measureCase(scenario: Scenario, def: CaseDef): Promise<Cas
     out.unavailable = reason;
     return out;
   }
-  const rep = await def.prepare(def.ops);
-  const warmup = def.warmup ?? 1;
-  const reps = def.reps ?? 5;
+  const rep = await def.prepare(ops);
+  const warmup = options.warmup ?? def.warmup ?? 1;
+  const reps = options.reps ?? def.reps ?? 5;
   for (let i = 0; i < warmup + reps; i++) {
     collectGarbage();
     await macrotask();
@@ -178,7 +190,7 @@ export async function measureCase(scenario: Scenario, def: CaseDef): Promise<Cas
     const result = await rep();
     const elapsed = performance.now() - started;
     if (i < warmup) continue;
-    if (scenario.measure === "time") out.samples.push((elapsed * 1000) / def.ops);
+    if (scenario.measure === "time") out.samples.push((elapsed * 1000) / ops);
     else {
       if (result?.value === undefined) {
         throw new Error(`case ${def.name} of ${scenario.name} reported no value`);
