@@ -38,7 +38,15 @@ describe("context carrier", () => {
           await moveOnAfter(1000).run(async () => {
             await delay(1);
             seen.push(user.getStore());
-            await new Promise<void>((resolve) => setTimeout(resolve, 1));
+            // A timer's callback runs in the context it was set in: the user's and ours.
+            const task = getCurrentTask().id;
+            await new Promise<void>((resolve) =>
+              setTimeout(() => {
+                assert.equal(getCurrentTask().id, task);
+                assert.notEqual(currentEffectiveDeadline(), Number.POSITIVE_INFINITY);
+                resolve();
+              }, 1),
+            );
             seen.push(user.getStore());
           });
           seen.push(user.getStore());
