@@ -168,9 +168,21 @@ function removeFromRun(i: number): void {
   else if (runTargets.length - runHead > 2 * runLive + 64) compactRun();
 }
 
+/** Whether `fireDue` is running: it compacts the run once, at its end. */
+let firing = false;
+
 /** Moves `runHead` past cleared and fired slots; compacts when the dead prefix is large. */
 function skipEmpty(): void {
   while (runTargets[runHead] === undefined) runHead++;
+  if (!firing) compactIfMostlyDead();
+}
+
+/**
+ * Compacts the run when more than half of it, and over 1024 slots, lies behind its head. Not
+ * while timers fire: firing 100,000 timers due together would otherwise move the rest of the
+ * run at each halving (2% of sleep-many's profile on Bun), when most of them fire next anyway.
+ */
+function compactIfMostlyDead(): void {
   if (runHead > 1024 && runHead * 2 > runTargets.length) compactRun();
 }
 
@@ -217,6 +229,18 @@ function fireDue(): void {
   // Never early: setTimeout works in whole milliseconds of a cached loop time, so whatever is
   // not due yet waits for another round.
   const now = performance.now();
+  firing = true;
+  try {
+    fireFrom(now);
+  } finally {
+    firing = false;
+  }
+  if (runLive > 0) compactIfMostlyDead();
+  armNative();
+}
+
+/** Fires, in order, every timer due at `now`. */
+function fireFrom(now: number): void {
   for (;;) {
     let target: TimerTarget;
     const fromRun =
@@ -232,7 +256,6 @@ function fireDue(): void {
     } else break;
     target.onTimer();
   }
-  armNative();
 }
 
 /**
