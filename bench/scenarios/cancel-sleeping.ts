@@ -28,7 +28,9 @@ export const cancelSleeping: Scenario = {
       kind: "us",
       label: "startSoon(sleep, 1e9), then tg.cancel()",
       ops: N,
-      reps: 9,
+      // Repetitions of 5-50 ms spread 10x on Node 20 (the floor 0.4-4.7 µs a task within one
+      // process): many of them, so the median moves less.
+      reps: 21,
       async prepare(ops) {
         const { sleep, withTaskGroup } = await import("../../src/index.js");
         return async () => {
@@ -46,7 +48,9 @@ export const cancelSleeping: Scenario = {
       kind: "floor",
       label: "bare setTimeout + clearTimeout per task",
       ops: N,
-      reps: 9,
+      // Repetitions of 5-50 ms spread 10x on Node 20 (the floor 0.4-4.7 µs a task within one
+      // process): many of them, so the median moves less.
+      reps: 21,
       async prepare(ops) {
         return async () => {
           const timers = new Array<ReturnType<typeof setTimeout>>(ops);
