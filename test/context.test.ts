@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
+import { stat } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { runtimeName } from "../src/backends/runtime.js";
 import { carrierKind } from "../src/core/_internal/context.js";
@@ -54,6 +55,45 @@ describe("context carrier", () => {
       }),
     );
     assert.deepEqual(seen, ["outer", "outer", "outer", "outer", "outer"]);
+  });
+
+  it("reaches callbacks of nextTick, setImmediate, queueMicrotask and fs inside a task", async () => {
+    const seen: Record<string, string> = {};
+    await withTaskGroup((tg) => {
+      tg.startSoon(async function worker() {
+        const name = () => getCurrentTask().name;
+        await new Promise<void>((resolve) =>
+          process.nextTick(() => {
+            seen.nextTick = name();
+            resolve();
+          }),
+        );
+        await new Promise<void>((resolve) =>
+          setImmediate(() => {
+            seen.setImmediate = name();
+            resolve();
+          }),
+        );
+        await new Promise<void>((resolve) =>
+          queueMicrotask(() => {
+            seen.queueMicrotask = name();
+            resolve();
+          }),
+        );
+        await new Promise<void>((resolve) =>
+          stat(".", () => {
+            seen.fs = name();
+            resolve();
+          }),
+        );
+      });
+    });
+    assert.deepEqual(seen, {
+      nextTick: "worker",
+      setImmediate: "worker",
+      queueMicrotask: "worker",
+      fs: "worker",
+    });
   });
 
   it("keeps the current task and scope inside a user's run and enterWith", async () => {
