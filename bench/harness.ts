@@ -157,6 +157,8 @@ export interface MeasureOptions {
   readonly ops?: number;
   readonly warmup?: number;
   readonly reps?: number;
+  /** Whether to collect garbage before each repetition (default true; a smoke run skips it). */
+  readonly collect?: boolean;
 }
 
 export async function measureCase(
@@ -183,8 +185,9 @@ export async function measureCase(
   const rep = await def.prepare(ops);
   const warmup = options.warmup ?? def.warmup ?? 1;
   const reps = options.reps ?? def.reps ?? 5;
+  const collect = options.collect ?? true;
   for (let i = 0; i < warmup + reps; i++) {
-    collectGarbage();
+    if (collect) collectGarbage();
     await macrotask();
     const started = performance.now();
     const result = await rep();
