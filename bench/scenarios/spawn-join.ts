@@ -7,13 +7,38 @@
  * @module
  */
 import type { Effect as E, Fiber as F } from "effect";
-import type { Scenario } from "../harness.js";
+import type { CaseDef, Scenario } from "../harness.js";
 
 const N = 100_000;
 
 async function trivial(): Promise<void> {}
 
 function noop(): void {}
+
+/** A peer row: `Effect.all` with unbounded concurrency over one `task()` effect per op. */
+function effectAll(
+  name: string,
+  label: string,
+  task: (Effect: typeof E) => E.Effect<void>,
+): CaseDef {
+  return {
+    name,
+    kind: "peer",
+    label,
+    ops: N,
+    reps: 7,
+    async prepare(ops) {
+      const { Effect } = await import("effect");
+      const effects = new Array<E.Effect<void>>(ops);
+      for (let i = 0; i < ops; i++) effects[i] = task(Effect);
+      const program = Effect.all(effects, { concurrency: "unbounded", discard: true });
+      return async () => {
+        await Effect.runPromise(program);
+        return undefined;
+      };
+    },
+  };
+}
 
 export const spawnJoin: Scenario = {
   name: "spawn-join",
@@ -72,45 +97,15 @@ export const spawnJoin: Scenario = {
         };
       },
     },
-    {
-      // Effect's fastest idiomatic way: `Effect.all` forks one fiber per effect and runs it at
-      // once. (An `Effect.void` would be settled without a fiber at all, so the task is a
-      // `sync` effect.)
-      name: "effect",
-      kind: "peer",
-      label: "Effect: Effect.all, concurrency unbounded",
-      ops: N,
-      reps: 7,
-      async prepare(ops) {
-        const { Effect } = await import("effect");
-        const effects = new Array<E.Effect<void>>(ops);
-        for (let i = 0; i < ops; i++) effects[i] = Effect.sync(noop);
-        const program = Effect.all(effects, { concurrency: "unbounded", discard: true });
-        return async () => {
-          await Effect.runPromise(program);
-          return undefined;
-        };
-      },
-    },
-    {
-      // The same fibers running what our tasks run, an `async` function: Effect then waits for
-      // its promise as we do. Shown for context; the target compares with the row above.
-      name: "effect-promise",
-      kind: "peer",
-      label: "Effect: Effect.all over Effect.promise(async fn)",
-      ops: N,
-      reps: 7,
-      async prepare(ops) {
-        const { Effect } = await import("effect");
-        const effects = new Array<E.Effect<void>>(ops);
-        for (let i = 0; i < ops; i++) effects[i] = Effect.promise(trivial);
-        const program = Effect.all(effects, { concurrency: "unbounded", discard: true });
-        return async () => {
-          await Effect.runPromise(program);
-          return undefined;
-        };
-      },
-    },
+    // Effect's fastest idiomatic way: `Effect.all` forks one fiber per effect and runs it at
+    // once. (An `Effect.void` would be settled without a fiber at all, so the task is a `sync`
+    // effect.)
+    effectAll("effect", "Effect: Effect.all, concurrency unbounded", (Effect) => Effect.sync(noop)),
+    // The same fibers running what our tasks run, an `async` function: Effect then waits for its
+    // promise as we do. Shown for context; the target compares with the row above.
+    effectAll("effect-promise", "Effect: Effect.all over Effect.promise(async fn)", (Effect) =>
+      Effect.promise(trivial),
+    ),
     {
       name: "effect-fork",
       kind: "peer",
