@@ -1,14 +1,15 @@
 /**
  * The context carrier (src/core/_internal/context.ts) and the user's own `AsyncLocalStorage`
  * stores: each sees its own values across awaits, timers, snapshots and each other's `run` and
- * `enterWith`. On Deno the carrier writes the runtime's async context mapping itself instead of
- * going through a store, so these tests are what shows the two keep out of each other's way.
+ * `enterWith`. On Deno and Node 24 the carrier writes the runtime's async context value itself
+ * instead of going through a store, so these tests are what shows the two keep out of each
+ * other's way.
  */
 import assert from "node:assert/strict";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { stat } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { runtimeName } from "../src/backends/runtime.js";
+import { nodeVersion, runtimeName } from "../src/backends/runtime.js";
 import { carrierKind } from "../src/core/_internal/context.js";
 import {
   currentEffectiveDeadline,
@@ -21,10 +22,16 @@ import {
 import { describe, it } from "./harness.js";
 
 describe("context carrier", () => {
-  it("writes Deno's async context mapping directly on Deno, and uses AsyncLocalStorage elsewhere", () => {
-    // If a Deno release drops or changes the internals the fast carrier needs, the library
-    // falls back to AsyncLocalStorage (and stays correct); this test says it happened.
-    assert.equal(carrierKind, runtimeName === "deno" ? "deno-mapping" : "async-local-storage");
+  it("writes the runtime's context value directly on Deno and Node 24, and uses AsyncLocalStorage on Bun and Node 20", () => {
+    // If a release drops or changes the internals the fast carrier needs, the library falls
+    // back to AsyncLocalStorage (and stays correct); this test says it happened.
+    const expected =
+      runtimeName === "deno"
+        ? "deno-mapping"
+        : runtimeName === "node" && nodeVersion[0] >= 24
+          ? "node-frame"
+          : "async-local-storage";
+    assert.equal(carrierKind, expected);
   });
 
   it("keeps a user's store visible in tasks and scopes, across awaits and timers", async () => {
@@ -118,6 +125,28 @@ describe("context carrier", () => {
         assert.equal(currentEffectiveDeadline(), Number.POSITIVE_INFINITY);
       });
     });
+  });
+
+  it("keeps the current task when a user's store is disabled inside it, with or without a value", async () => {
+    const user = new AsyncLocalStorage<number>();
+    const seen: unknown[] = [];
+    await withTaskGroup((tg) => {
+      // Disabled where the store holds nothing (only our value is carried), then after entering.
+      tg.startSoon(async function bare() {
+        user.disable();
+        await sleep(1);
+        seen.push(getCurrentTask().name, user.getStore());
+      });
+      tg.startSoon(async function entered() {
+        user.enterWith(1);
+        await sleep(1);
+        user.disable();
+        seen.push(user.getStore());
+        await sleep(1);
+        seen.push(getCurrentTask().name, user.getStore());
+      });
+    });
+    assert.deepEqual(seen, ["bare", undefined, undefined, "entered", undefined]);
   });
 
   it("leaves a user's store as it was after a task group whose task called enterWith", async () => {

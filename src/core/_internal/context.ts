@@ -1,88 +1,163 @@
 /**
  * The context carrier: the one place that knows how the current task and cancel scope travel
  * with the async call chain. It is `AsyncLocalStorage` (Node, Bun and Deno all have it), except
- * on Deno, where it writes the runtime's async context mapping directly (see below); when
- * runtimes ship TC39 `AsyncContext.Variable`, only this file changes.
+ * on Deno and on Node 24 and later, where it writes the runtime's own async context value
+ * directly (see below); when runtimes ship TC39 `AsyncContext.Variable`, only this file changes.
  *
  * The carrier holds one immutable value per async chain: the innermost cancel node (a task or a
  * cancel scope; see kernel.ts). It is entered once per task and once per scope, never per wait.
  *
- * Deno
- * ----
- * Deno's `AsyncLocalStorage` keeps every store's values in one mapping object, which V8 carries
- * with each async continuation (its "continuation preserved embedder data"). Entering a value
- * copies the mapping (a null-prototype object, which V8 keeps as a dictionary: the copy alone
- * is about 1 µs once the mapping holds a key), makes an entry object, and puts `entry -> value`
- * in a `WeakMap` of the store, so every pending task's entry is an ephemeron for the garbage
- * collector. Together that made spawn-join 2 µs a task. Here the carried node is put in the
- * mapping itself, under a symbol of ours, through the two functions Deno's `AsyncLocalStorage`
- * is built on (`Deno[Deno.internal].core.getAsyncContext` / `setAsyncContext`); where no store
- * of the user's is in use, the mapping is a `Carried`, a plain object of one field (spawn-join
- * 0.35 µs a task). Every store keeps seeing its values: our mappings are copies of the current
- * one plus our key, and the stores' own copies keep our key. Those functions are Deno
- * internals, so this path is taken only when they exist and a self-test at load shows both
- * directions hold; otherwise the carrier is `AsyncLocalStorage`, as on the other runtimes.
+ * The runtime's context value
+ * ---------------------------
+ * On Deno and on Node 24, V8 carries one value with each async continuation (its "continuation
+ * preserved embedder data"), and `AsyncLocalStorage` keeps every store's values in it: on Deno
+ * a null-prototype object keyed by store, on Node an `AsyncContextFrame`, a `Map` from store to
+ * value. Entering a value copies it:
+ * - Deno copies the object (which V8 keeps as a dictionary: about 1 µs once it holds a key),
+ *   makes an entry object and puts `entry -> value` in a `WeakMap` of the store, so every
+ *   pending task's entry is an ephemeron for the garbage collector (spawn-join 2 µs a task).
+ * - Node copies the `Map` (~190 B a task, most of what a waiting task keeps besides its own
+ *   objects), and `run` copies it again to restore the prior store.
+ *
+ * Here the carried node goes into that value under a symbol of ours, through the functions the
+ * runtime's `AsyncLocalStorage` is built on: Deno's `getAsyncContext` / `setAsyncContext`, and
+ * Node's `AsyncContextFrame.current` / `set` (the class is found from the frame an
+ * `AsyncResource` keeps). Where no store of the user's is in use, the value is a `Carried`, an
+ * object of one field that answers like a one-entry `Map` (Deno spawn-join 0.35 µs a task).
+ * Every store keeps seeing its values: our values are copies of the current one plus our key,
+ * and the stores' own copies keep our key. Those functions are runtime internals, so this path
+ * is taken only when they exist and a self-test at load shows both directions hold; otherwise
+ * the carrier is `AsyncLocalStorage`, as on Bun and Node 20.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 
-/** Deno's raw async context mapping: a null-prototype object every async continuation keeps. */
-type Mapping = { [key: PropertyKey]: unknown } | undefined;
-
-interface RawContext {
-  get(): Mapping;
-  set(mapping: Mapping): void;
-}
-
-/** Our key in Deno's mapping (a symbol, so no store's numeric id can clash with it). */
+/** Our key in the runtime's context value (a symbol: no store can clash with it). */
 const KEY: unique symbol = Symbol("anyio-ts.carried");
 
 /**
- * A mapping that holds our key alone: what the mapping is wherever no `AsyncLocalStorage` is
- * in use. Mappings are never changed once made (Deno's stores copy them too), so a `Carried`
- * never holds anything else, and the next one can be made without copying it. A plain object
- * of one shape, where Deno's own mappings are null-prototype objects, which V8 keeps as
- * dictionaries: copying one of those costs about 1 µs, making a `Carried` 30 ns.
+ * The runtime's context value where it holds our key alone: what it is wherever no
+ * `AsyncLocalStorage` is in use. Context values are never changed once made (the stores copy
+ * them too), so a `Carried` never holds anything else, and the next one can be made without
+ * copying it. A plain object of one shape: 30 ns to make, where a copy of Deno's dictionary
+ * costs about 1 µs and Node's `Map` ~190 B. Deno's stores read it as an object keyed by store;
+ * Node's read it as a `Map`, copy it by iterating it, and may ask it to `disable` a store.
  */
 class Carried {
   [KEY]: unknown;
   constructor(value: unknown) {
     this[KEY] = value;
   }
+  has(key: unknown): boolean {
+    return key === KEY;
+  }
+  get(key: unknown): unknown {
+    return key === KEY ? this[KEY] : undefined;
+  }
+  *[Symbol.iterator](): IterableIterator<[symbol, unknown]> {
+    yield [KEY, this[KEY]];
+  }
+  /** Node's `store.disable()` deletes the store from the current frame; no store is here. */
+  disable(_store: unknown): void {}
 }
-// No inherited keys: a store reading its id from a `Carried` finds nothing, whatever
-// `Object.prototype` holds (Deno's mappings have no prototype for the same reason).
+// No inherited keys: a store reading its key from a `Carried` finds nothing, whatever
+// `Object.prototype` holds (Deno's own values have no prototype for the same reason).
 Object.setPrototypeOf(Carried.prototype, null);
 
-/** The mapping `prior` with our key set to `value`. */
-function withCarried(prior: Mapping, value: unknown): NonNullable<Mapping> {
-  // (A Carried is a mapping: its one key is ours.)
-  return prior === undefined || prior instanceof Carried
-    ? (new Carried(value) as unknown as NonNullable<Mapping>)
-    : { __proto__: null, ...prior, [KEY]: value };
+/** The runtime's context value, and how to read and extend it. */
+interface RawContext {
+  get(): unknown;
+  set(value: unknown): void;
+  /** The value under our key in the current context value (made for each runtime: it is hot). */
+  carried(): unknown;
+  /** The current context value `prior` with our key set to `value`, as a new value. */
+  extend(prior: unknown, value: unknown): unknown;
 }
 
-/** Deno's mapping functions, when present and compatible with its `AsyncLocalStorage`. */
-function denoRawContext(): RawContext | undefined {
+/** Deno's mapping: a null-prototype object keyed by store. */
+type Mapping = { [key: PropertyKey]: unknown } | undefined;
+
+/** Deno's mapping functions, when present. */
+function denoContext(): RawContext | undefined {
   const deno = (globalThis as { Deno?: { internal?: symbol } & Record<symbol, unknown> }).Deno;
   const internal = deno?.internal;
   if (deno === undefined || typeof internal !== "symbol") return undefined;
   const core = (deno[internal] as { core?: Record<string, unknown> } | undefined)?.core;
-  const get = core?.getAsyncContext;
-  const set = core?.setAsyncContext;
+  const get = core?.getAsyncContext as (() => Mapping) | undefined;
+  const set = core?.setAsyncContext as ((mapping: unknown) => void) | undefined;
   if (typeof get !== "function" || typeof set !== "function") return undefined;
-  const raw = { get, set } as RawContext;
+  return {
+    get,
+    set,
+    carried: () => get()?.[KEY],
+    extend: (prior, value) =>
+      // (A Carried is a mapping: its one key is ours.)
+      prior === undefined || prior instanceof Carried
+        ? new Carried(value)
+        : { __proto__: null, ...(prior as Mapping), [KEY]: value },
+  };
+}
+
+/** The `Map` interface of Node's `AsyncContextFrame` that a frame is read through. */
+interface Frame {
+  get(key: unknown): unknown;
+  has(key: unknown): boolean;
+}
+
+interface FrameClass {
+  new (key: unknown, value: unknown): Frame;
+  current(): Frame | undefined;
+  set(frame: unknown): void;
+}
+
+/** Node's `AsyncContextFrame` class (Node 24 and later), found from an `AsyncResource`. */
+function nodeContext(): RawContext | undefined {
+  const probe = new AsyncLocalStorage<number>();
+  const Frame = probe.run(1, () => {
+    // An AsyncResource keeps the frame it was made in, under a symbol of Node's.
+    const resource = new AsyncResource("anyio-ts.carrier-probe") as unknown as Record<
+      symbol,
+      Partial<Frame> | undefined
+    >;
+    for (const symbol of Object.getOwnPropertySymbols(resource)) {
+      const frame = resource[symbol];
+      if (typeof frame?.get === "function" && frame.get(probe) === 1) {
+        const cls = frame.constructor as Partial<FrameClass> | undefined;
+        if (typeof cls?.current === "function" && typeof cls.set === "function") {
+          return cls.current() === frame ? (cls as FrameClass) : undefined;
+        }
+      }
+    }
+    return undefined;
+  });
+  if (Frame === undefined) return undefined;
+  return {
+    get: () => Frame.current(),
+    set: (frame) => Frame.set(frame),
+    carried: () => {
+      const frame = Frame.current();
+      return frame instanceof Carried ? frame[KEY] : frame?.get(KEY);
+    },
+    // A frame copies the current one (`prior`, here) and sets the one key it is given.
+    extend: (prior, value) =>
+      prior === undefined || prior instanceof Carried ? new Carried(value) : new Frame(KEY, value),
+  };
+}
+
+/** `raw` if it passes the self-test: each direction of store interop holds. */
+function tested(raw: RawContext | undefined): RawContext | undefined {
+  if (raw === undefined) return undefined;
   const prior = raw.get();
   try {
     const probe = new AsyncLocalStorage<number>();
     const mark = {};
-    raw.set(withCarried(undefined, mark));
-    // A store entered under our mapping keeps our key, and our mapping keeps the store's value.
-    const keepsOurs = probe.run(1, () => raw.get()?.[KEY] === mark);
+    raw.set(raw.extend(raw.get(), mark));
+    // A store entered under our value keeps our key, and our value keeps the store's.
+    const keepsOurs = probe.getStore() === undefined && probe.run(1, () => raw.carried() === mark);
     const keepsTheirs = probe.run(2, () => {
-      raw.set(withCarried(raw.get(), mark));
-      return probe.getStore() === 2;
+      raw.set(raw.extend(raw.get(), mark));
+      return probe.getStore() === 2 && raw.carried() === mark;
     });
-    return keepsOurs && keepsTheirs && raw.get()?.[KEY] === mark ? raw : undefined;
+    return keepsOurs && keepsTheirs && raw.carried() === mark ? raw : undefined;
   } catch {
     return undefined;
   } finally {
@@ -90,12 +165,13 @@ function denoRawContext(): RawContext | undefined {
   }
 }
 
-const raw = denoRawContext();
+const deno = tested(denoContext());
+const raw = deno ?? tested(nodeContext());
 const storage = new AsyncLocalStorage<object>();
 
 /** The value the current async chain carries, or `undefined` outside any. */
 export const getCarried: () => object | undefined =
-  raw === undefined ? () => storage.getStore() : () => raw.get()?.[KEY] as object | undefined;
+  raw === undefined ? () => storage.getStore() : (raw.carried as () => object | undefined);
 
 /** Runs `fn(...args)` with `value` carried by every async continuation it starts. */
 export const runCarrying: <A extends unknown[], R>(
@@ -107,7 +183,7 @@ export const runCarrying: <A extends unknown[], R>(
     ? (value, fn, ...args) => storage.run(value, fn, ...args)
     : (value, fn, ...args) => {
         const prior = raw.get();
-        raw.set(withCarried(prior, value));
+        raw.set(raw.extend(prior, value));
         try {
           return fn(...args);
         } finally {
@@ -126,8 +202,8 @@ export const runCarrying: <A extends unknown[], R>(
 export const enterCarrying: (value: object) => void =
   raw === undefined
     ? (value) => storage.enterWith(value)
-    : (value) => raw.set(withCarried(raw.get(), value));
+    : (value) => raw.set(raw.extend(raw.get(), value));
 
 /** Which carrier this runtime uses (for tests and the benchmark notes). */
-export const carrierKind: "deno-mapping" | "async-local-storage" =
-  raw === undefined ? "async-local-storage" : "deno-mapping";
+export const carrierKind: "deno-mapping" | "node-frame" | "async-local-storage" =
+  raw === undefined ? "async-local-storage" : raw === deno ? "deno-mapping" : "node-frame";
