@@ -19,6 +19,7 @@ import {
   sleep,
   withTaskGroup,
 } from "../src/index.js";
+import { collect, spawnFixture } from "./fixtures/spawn-runtime.js";
 import { describe, it } from "./harness.js";
 
 describe("context carrier", () => {
@@ -32,6 +33,14 @@ describe("context carrier", () => {
           ? "node-frame"
           : "async-local-storage";
     assert.equal(carrierKind, expected);
+  });
+
+  it("does not turn on async hooks by being imported", async () => {
+    // The carrier's self-test at load enters a store only where that costs nothing: a process
+    // that imports the library and runs no task keeps Node 20's promises free of the hooks.
+    const { code, out } = await collect(spawnFixture("import-only"));
+    assert.equal(code, 0, out);
+    assert.match(out, /^reaction async id: 0$/m);
   });
 
   it("keeps a user's store visible in tasks and scopes, across awaits and timers", async () => {

@@ -111,6 +111,10 @@ interface FrameClass {
 
 /** Node's `AsyncContextFrame` class (Node 24 and later), found from an `AsyncResource`. */
 function nodeContext(): RawContext | undefined {
+  // Only where an AsyncResource keeps a frame at all: on Node 20 the store's `run` below would
+  // turn on the async hooks that tax every promise, for a process that may never run a task.
+  const kept = Object.getOwnPropertySymbols(new AsyncResource("anyio-ts.carrier-probe"));
+  if (!kept.some((symbol) => symbol.description === "context_frame")) return undefined;
   const probe = new AsyncLocalStorage<number>();
   const Frame = probe.run(1, () => {
     // An AsyncResource keeps the frame it was made in, under a symbol of Node's.
