@@ -35,11 +35,13 @@ describe("context carrier", () => {
     assert.equal(carrierKind, expected);
   });
 
-  it("does not turn on async hooks by being imported", async () => {
-    // The carrier's self-test at load enters a store only where that costs nothing: a process
-    // that imports the library and runs no task keeps Node 20's promises free of the hooks.
+  it("leaves the runtime's context as it found it, and async hooks off, by being imported", async () => {
+    // The carrier's self-test at load enters a store only where that costs nothing (a process
+    // that imports the library and runs no task keeps Node 20's promises free of the hooks),
+    // and puts Node 24's frame back as it was (none) rather than a copy of it.
     const { code, out } = await collect(spawnFixture("import-only"));
     assert.equal(code, 0, out);
+    assert.match(out, /^frame after the import: (none|undefined)$/m);
     assert.match(out, /^reaction async id: 0$/m);
   });
 

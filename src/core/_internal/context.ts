@@ -111,28 +111,27 @@ interface FrameClass {
 
 /** Node's `AsyncContextFrame` class (Node 24 and later), found from an `AsyncResource`. */
 function nodeContext(): RawContext | undefined {
-  // Only where an AsyncResource keeps a frame at all: on Node 20 the store's `run` below would
-  // turn on the async hooks that tax every promise, for a process that may never run a task.
-  const kept = Object.getOwnPropertySymbols(new AsyncResource("anyio-ts.carrier-probe"));
-  if (!kept.some((symbol) => symbol.description === "context_frame")) return undefined;
+  // An AsyncResource keeps the frame it was made in, under a symbol of Node's. Only where it
+  // keeps one: on Node 20 the store's `run` below would turn on the async hooks that tax every
+  // promise, for a process that may never run a task.
+  type Kept = Record<symbol, Partial<Frame> | undefined>;
+  const outside = new AsyncResource("anyio-ts.carrier-probe") as unknown as Kept;
+  const symbol = Object.getOwnPropertySymbols(outside).find(
+    (s) => s.description === "context_frame",
+  );
+  if (symbol === undefined) return undefined;
   const probe = new AsyncLocalStorage<number>();
   const Frame = probe.run(1, () => {
-    // An AsyncResource keeps the frame it was made in, under a symbol of Node's.
-    const resource = new AsyncResource("anyio-ts.carrier-probe") as unknown as Record<
-      symbol,
-      Partial<Frame> | undefined
-    >;
-    for (const symbol of Object.getOwnPropertySymbols(resource)) {
-      const frame = resource[symbol];
-      if (typeof frame?.get === "function" && frame.get(probe) === 1) {
-        const cls = frame.constructor as Partial<FrameClass> | undefined;
-        if (typeof cls?.current === "function" && typeof cls.set === "function") {
-          return cls.current() === frame ? (cls as FrameClass) : undefined;
-        }
-      }
-    }
-    return undefined;
+    const frame = (new AsyncResource("anyio-ts.carrier-probe") as unknown as Kept)[symbol];
+    if (typeof frame?.get !== "function" || frame.get(probe) !== 1) return undefined;
+    const cls = frame.constructor as Partial<FrameClass> | undefined;
+    if (typeof cls?.current !== "function" || typeof cls.set !== "function") return undefined;
+    return cls.current() === frame ? (cls as FrameClass) : undefined;
   });
+  if (Frame === undefined) return undefined;
+  // Node's `run` leaves a copy of the frame it found (with the probe's key) rather than that
+  // frame: put the frame back, or every task started in the rest of this job copies a Map.
+  Frame.set(outside[symbol]);
   if (Frame === undefined) return undefined;
   return {
     get: () => Frame.current(),
