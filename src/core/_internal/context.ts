@@ -132,7 +132,6 @@ function nodeContext(): RawContext | undefined {
   // Node's `run` leaves a copy of the frame it found (with the probe's key) rather than that
   // frame: put the frame back, or every task started in the rest of this job copies a Map.
   Frame.set(outside[symbol]);
-  if (Frame === undefined) return undefined;
   return {
     get: () => Frame.current(),
     set: (frame) => Frame.set(frame),
