@@ -160,6 +160,75 @@ describe("context carrier", () => {
     assert.deepEqual(seen, ["bare", undefined, undefined, "entered", undefined]);
   });
 
+  it("keeps every store and the task when stores are entered and disabled in tasks started under a store", async () => {
+    // Tasks started where a user's store holds a value: on Node 24 the carrier then reads the
+    // user's frame through instead of copying it, and user stores copy it from there.
+    const outer = new AsyncLocalStorage<string>();
+    const inner = new AsyncLocalStorage<number>();
+    const seen: unknown[] = [];
+    await outer.run("outer", () =>
+      withTaskGroup((tg) => {
+        tg.startSoon(async function entering() {
+          inner.enterWith(1);
+          await sleep(1);
+          seen.push([getCurrentTask().name, outer.getStore(), inner.getStore()]);
+          await moveOnAfter(1000).run(async () => {
+            await inner.run(2, async () => {
+              await sleep(1);
+              seen.push([getCurrentTask().name, outer.getStore(), inner.getStore()]);
+            });
+            assert.notEqual(currentEffectiveDeadline(), Number.POSITIVE_INFINITY);
+          });
+        });
+        tg.startSoon(async function disabling() {
+          // (A store of its own: on Node 20 and Deno `disable()` reaches every context.)
+          const gone = new AsyncLocalStorage<number>();
+          gone.enterWith(3);
+          await sleep(1);
+          gone.disable();
+          seen.push([getCurrentTask().name, gone.getStore()]);
+          await sleep(1);
+          seen.push([getCurrentTask().name, outer.getStore()]);
+        });
+      }),
+    );
+    assert.deepEqual(seen.sort(), [
+      ["disabling", undefined],
+      ["disabling", "outer"],
+      ["entering", "outer", 1],
+      ["entering", "outer", 2],
+    ]);
+  });
+
+  it("disables a store a task was started under for that task, and on Node 24 for it alone", async () => {
+    const outer = new AsyncLocalStorage<string>();
+    const seen: Record<string, unknown> = {};
+    await outer.run("outer", async () => {
+      await withTaskGroup((tg) => {
+        tg.startSoon(async () => {
+          outer.disable();
+          seen.disabled = outer.getStore();
+          await sleep(1);
+          seen.disabledLater = outer.getStore();
+        });
+        tg.startSoon(async () => {
+          await sleep(5);
+          seen.sibling = outer.getStore();
+        });
+      });
+      seen.spawner = outer.getStore();
+    });
+    assert.equal(seen.disabled, undefined);
+    assert.equal(seen.disabledLater, undefined);
+    // What `disable()` does to other contexts is each runtime's own: on Node 20, Bun and Deno
+    // it turns the store off everywhere, on Node 24 it removes it from the current frame. The
+    // carrier must not make Node 24's reach the frame its task shares with the others.
+    if (carrierKind === "node-frame") {
+      assert.equal(seen.sibling, "outer");
+      assert.equal(seen.spawner, "outer");
+    }
+  });
+
   it("leaves a user's store as it was after a task group whose task called enterWith", async () => {
     // (What enterWith in the synchronous part of a scope's body does to the caller is each
     // runtime's own AsyncLocalStorage semantics, so it is not pinned here.)
