@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { stat } from "node:fs";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { nodeVersion, runtimeName } from "../src/backends/runtime.js";
 import { carrierKind } from "../src/core/_internal/context.js";
 import {
@@ -227,6 +231,43 @@ describe("context carrier", () => {
       assert.equal(seen.sibling, "outer");
       assert.equal(seen.spawner, "outer");
     }
+  });
+
+  it("keeps its task beside a second copy of the carrier in the same process", async () => {
+    // Two copies of the library (a dependency installed twice) each carry their own node. The
+    // second is the carrier's compiled file copied elsewhere (Bun gives the same module for the
+    // same path whatever its query string).
+    const dir = await mkdtemp(join(tmpdir(), "anyio-ts-carrier-"));
+    const copy = join(dir, "context.js");
+    await copyFile(
+      fileURLToPath(new URL("../src/core/_internal/context.js", import.meta.url)),
+      copy,
+    );
+    const second = (await import(
+      pathToFileURL(copy).href
+    )) as typeof import("../src/core/_internal/context.js");
+    await rm(dir, { recursive: true });
+    assert.equal(second.carrierKind, carrierKind);
+    const user = new AsyncLocalStorage<number>();
+    const mark = {};
+    await withTaskGroup((tg) => {
+      tg.startSoon(async function ours() {
+        await second.runCarrying(mark, async () => {
+          // A store entered over the second copy's value, over ours.
+          user.enterWith(1);
+          await sleep(1);
+          assert.equal(second.getCarried(), mark);
+          assert.equal(getCurrentTask().name, "ours");
+          assert.equal(user.getStore(), 1);
+          await moveOnAfter(1000).run(async () => {
+            await sleep(1);
+            assert.equal(second.getCarried(), mark);
+            assert.notEqual(currentEffectiveDeadline(), Number.POSITIVE_INFINITY);
+          });
+        });
+        assert.equal(second.getCarried(), undefined);
+      });
+    });
   });
 
   it("leaves a user's store as it was after a task group whose task called enterWith", async () => {

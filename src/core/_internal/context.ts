@@ -42,7 +42,8 @@ const KEY: unique symbol = Symbol("anyio-ts.carried");
  * them too), so a `Carried` never holds anything else, and the next one can be made without
  * copying it. A plain object of one shape: 30 ns to make, where a copy of Deno's dictionary
  * costs about 1 µs and Node's `Map` ~190 B. Deno's stores read it as an object keyed by store;
- * Node's read it as a `Map`, copy it by iterating it, and may ask it to `disable` a store.
+ * Node's read it as a `Map`, copy it by iterating it, and may ask it to `disable` a store; a
+ * second copy of this library in the process reads it through as a `Map` too.
  */
 class Carried {
   [KEY]: unknown;
@@ -55,8 +56,11 @@ class Carried {
   get(key: unknown): unknown {
     return key === KEY ? this[KEY] : undefined;
   }
-  *[Symbol.iterator](): IterableIterator<[symbol, unknown]> {
+  *entries(): IterableIterator<[unknown, unknown]> {
     yield [KEY, this[KEY]];
+  }
+  [Symbol.iterator](): IterableIterator<[unknown, unknown]> {
+    return this.entries();
   }
   /** Node's `store.disable()` deletes the store from the current frame; no store is here. */
   disable(_store: unknown): void {}
@@ -85,8 +89,10 @@ class CarriedOver extends Carried {
   override get(key: unknown): unknown {
     return key === KEY ? this[KEY] : this.base.get(key);
   }
-  override *[Symbol.iterator](): IterableIterator<[symbol, unknown]> {
-    for (const entry of this.base.entries()) if (entry[0] !== KEY) yield entry as [symbol, unknown];
+  // (The frame read through may be another copy of this library's `Carried`: it has `entries`
+  // too, and its key is not ours.)
+  override *entries(): IterableIterator<[unknown, unknown]> {
+    for (const entry of this.base.entries()) if (entry[0] !== KEY) yield entry;
     yield [KEY, this[KEY]];
   }
   override disable(store: unknown): void {
