@@ -145,7 +145,6 @@ interface Frame {
 }
 
 interface FrameClass {
-  new (key: unknown, value: unknown): Frame;
   current(): Frame | undefined;
   set(frame: unknown): void;
 }
