@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   Cancelled,
   CancelScope,
+  CapacityLimiter,
+  Condition,
   checkpoint,
   Event,
   failAfter,
@@ -11,6 +13,7 @@ import {
   Lock,
   named,
   run,
+  Semaphore,
   sleep,
   type TaskStatus,
   WouldBlock,
@@ -28,6 +31,36 @@ function macrotask(): Promise<void> {
 }
 
 describe("Lock", () => {
+  it("resolves to itself, waited for or not, and is no thenable", async () => {
+    const lock = new Lock();
+    const condition = new Condition();
+    const primitives = [lock, new Semaphore(1), new CapacityLimiter(1), condition];
+    for (const primitive of primitives) {
+      // The own `then` that ends V8's thenable check is undefined, and hidden from keys.
+      assert.deepEqual(Object.getOwnPropertyDescriptor(primitive, "then"), {
+        value: undefined,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+      assert.ok(!Object.keys(primitive).includes("then"));
+      assert.ok(!("then" in { ...primitive }));
+    }
+    await withTaskGroup(async (tg) => {
+      const first = await lock.acquire();
+      assert.equal(first, lock);
+      tg.startSoon(async () => {
+        const second = await lock.acquire();
+        assert.equal(second, lock);
+        lock.release();
+      });
+      await waitAllTasksBlocked();
+      lock.release();
+    });
+    assert.equal(await condition.acquire(), condition);
+    condition.release();
+  });
+
   it("is held to the end of a using block", async () => {
     const results: string[] = [];
     const lock = new Lock();

@@ -20,7 +20,13 @@ import { InvalidStateError, WouldBlock } from "../core/errors.js";
 import { TaskInfo } from "../core/tasks.js";
 import { BorrowerSet } from "./_internal/borrower-set.js";
 import { show } from "./_internal/checks.js";
-import { grant, QueuedWaiter, WaiterQueue, yieldThen } from "./_internal/waiter-queue.js";
+import {
+  grant,
+  markNotThenable,
+  QueuedWaiter,
+  WaiterQueue,
+  yieldThen,
+} from "./_internal/waiter-queue.js";
 
 /**
  * What {@link CapacityLimiter.statistics} reports.
@@ -156,6 +162,7 @@ export class CapacityLimiter implements Disposable {
    */
   constructor(totalTokens: number) {
     this.#total = checkTotal(totalTokens);
+    markNotThenable(this);
   }
 
   /**

@@ -6,7 +6,7 @@
 import { currentNode, effectiveCancel, park } from "../core/_internal/kernel.js";
 import { InvalidStateError } from "../core/errors.js";
 import { checkCount, show } from "./_internal/checks.js";
-import { grant, QueuedWaiter, WaiterQueue } from "./_internal/waiter-queue.js";
+import { grant, markNotThenable, QueuedWaiter, WaiterQueue } from "./_internal/waiter-queue.js";
 import { Lock, type LockStatistics } from "./lock.js";
 
 /**
@@ -99,6 +99,7 @@ export class Condition implements Disposable {
     }
     this.#lock = lock ?? new Lock();
     this.#self = () => this;
+    markNotThenable(this);
   }
 
   /**

@@ -23,6 +23,7 @@ import { InvalidStateError, WouldBlock } from "../core/errors.js";
 import { TaskInfo } from "../core/tasks.js";
 import {
   grant,
+  markNotThenable,
   QueuedWaiter,
   SpareWaiters,
   WaiterQueue,
@@ -163,6 +164,7 @@ export class Lock implements Disposable {
     }
     this.#fast = fast;
     this.#ready = Promise.resolve(this);
+    markNotThenable(this);
   }
 
   /**

@@ -13,6 +13,7 @@ import { WouldBlock } from "../core/errors.js";
 import { checkCount, show } from "./_internal/checks.js";
 import {
   grant,
+  markNotThenable,
   QueuedWaiter,
   SpareWaiters,
   WaiterQueue,
@@ -150,6 +151,7 @@ export class Semaphore implements Disposable {
     }
     this.#fast = fast;
     this.#ready = Promise.resolve(this);
+    markNotThenable(this);
   }
 
   /**

