@@ -179,14 +179,12 @@ function nodeContext(): RawContext | undefined {
       const frame = Frame.current();
       return frame instanceof Carried ? frame[KEY] : frame?.get(KEY);
     },
-    extend: (prior, value) =>
-      prior === undefined
-        ? new Carried(value)
-        : prior instanceof CarriedOver
-          ? new CarriedOver(value, prior.base)
-          : prior instanceof Carried
-            ? new Carried(value)
-            : new CarriedOver(value, prior as Frame),
+    // Our own value is replaced; a user's frame, or the one a CarriedOver reads, is read through.
+    extend: (prior, value) => {
+      if (prior === undefined) return new Carried(value);
+      if (!(prior instanceof Carried)) return new CarriedOver(value, prior as Frame);
+      return prior instanceof CarriedOver ? new CarriedOver(value, prior.base) : new Carried(value);
+    },
   };
 }
 
