@@ -106,6 +106,33 @@ describe("realClock", () => {
     assert.deepEqual(fired, probes);
   });
 
+  it("breaks ties between timers armed in and out of due order by the order they were set", async () => {
+    // The clock keeps timers armed in due order in a run and the others in a heap, and orders
+    // equal due times across the two without a sequence number per run entry. Equal due times
+    // need a clock that stands still: performance.now() is held for the arming.
+    const fired: Probe[] = [];
+    const [a, b, c, w, x, y, z] = Array.from({ length: 7 }, () => probe(fired)) as Probe[];
+    const held = performance.now();
+    Object.defineProperty(performance, "now", { value: () => held, configurable: true });
+    try {
+      realClock.setTimer(a as Probe, 10); // into the run
+      realClock.setTimer(b as Probe, 20); // into the run
+      realClock.setTimer(c as Probe, 10); // into the heap, same due time as a, set after it
+      realClock.setTimer(x as Probe, 30);
+      realClock.setTimer(y as Probe, 15); // into the heap
+      realClock.clearTimer(x as Probe);
+      realClock.clearTimer(b as Probe);
+      realClock.clearTimer(a as Probe);
+      realClock.setTimer(a as Probe, 10);
+      realClock.setTimer(z as Probe, 15);
+      realClock.setTimer(w as Probe, 10); // into the heap, same due time as a, set after it
+    } finally {
+      Reflect.deleteProperty(performance, "now");
+    }
+    while (fired.length < 5) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(fired, [c, a, w, y, z]);
+  });
+
   it("re-arms a target that is armed again, keeping only the last due time", async () => {
     const fired: Probe[] = [];
     const p = probe(fired);

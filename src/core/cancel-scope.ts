@@ -17,6 +17,7 @@ import {
   retire,
   runInNode,
   type Task,
+  type TaskOwner,
   taskOf,
 } from "./_internal/kernel.js";
 import { type Clock, realClock, type TimerTarget } from "./clock.js";
@@ -119,7 +120,8 @@ export class CancelScope extends CancelNode implements TimerTarget {
   /** @internal */ timerSlot: unknown = undefined;
   #task: Task | undefined = undefined;
   #clock: Clock = realClock;
-  #groupScope = false;
+  /** @internal The task group whose scope this is: it hears how the tasks under it end. */
+  override _group: TaskOwner | null = null;
   /** @internal Set by failAfter/failAt: the TimeoutError message. */
   _timeoutReason: string | undefined = undefined;
 
@@ -244,9 +246,9 @@ export class CancelScope extends CancelNode implements TimerTarget {
     throw error;
   }
 
-  /** @internal Enters the scope as a task group's scope (no body of its own). */
-  _enterAsGroupScope(parent: CancelNode): void {
-    this.#groupScope = true;
+  /** @internal Enters the scope as `group`'s scope (no body of its own). */
+  _enterAsGroupScope(parent: CancelNode, group: TaskOwner): void {
+    this._group = group;
     this.#enter(parent);
   }
 
@@ -291,7 +293,7 @@ export class CancelScope extends CancelNode implements TimerTarget {
   /** @internal */
   override _describe(): string {
     const d = this.#deadline === Number.POSITIVE_INFINITY ? "" : " with deadline";
-    const kind = this.#groupScope ? "task group" : "cancel scope";
+    const kind = this._group !== null ? "task group" : "cancel scope";
     return `${this._shield ? "shielded " : ""}${kind}${d}`;
   }
 }

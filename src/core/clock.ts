@@ -87,8 +87,15 @@ let nativeDue = Number.POSITIVE_INFINITY;
 /** The run: slots `runHead` to the end, `undefined` where a timer was cleared or fired. */
 const runTargets: (TimerTarget | undefined)[] = [];
 const runDues: number[] = [];
-const runSeqs: number[] = [];
 let runHead = 0;
+/**
+ * The sequence number of the first timer armed into the run since it was last empty. The run
+ * keeps no sequence numbers of its own (8 bytes less per timer): on equal due times the heap's
+ * top came first exactly when it was armed before this. One armed later in the same stretch
+ * went to the heap because the run had a later due time by then, which the run's head with the
+ * same due time can only have had if it was armed first.
+ */
+let runFirstSeq = 0;
 /** Armed timers in the run. */
 let runLive = 0;
 /** The due time of the timer armed last into the run: the next one must not be earlier. */
@@ -160,7 +167,7 @@ function removeFromRun(i: number): void {
   runLive--;
   live.timers--;
   if (runLive === 0) {
-    runTargets.length = runDues.length = runSeqs.length = runHead = 0;
+    runTargets.length = runDues.length = runHead = 0;
     runLastDue = Number.NEGATIVE_INFINITY;
     return;
   }
@@ -194,11 +201,10 @@ function compactRun(): void {
     if (target === undefined) continue;
     runTargets[j] = target;
     runDues[j] = runDues[i] as number;
-    runSeqs[j] = runSeqs[i] as number;
     target.timerSlot = -1 - j;
     j++;
   }
-  runTargets.length = runDues.length = runSeqs.length = j;
+  runTargets.length = runDues.length = j;
   runHead = 0;
 }
 
@@ -246,7 +252,7 @@ function fireFrom(now: number): void {
     const fromRun =
       runLive > 0 &&
       (runDues[runHead] as number) <= now &&
-      (targets.length === 0 || !before(0, runDues[runHead] as number, runSeqs[runHead] as number));
+      (targets.length === 0 || !before(0, runDues[runHead] as number, runFirstSeq));
     if (fromRun) {
       target = runTargets[runHead] as TimerTarget;
       removeFromRun(runHead);
@@ -284,7 +290,7 @@ export const realClock: Clock = {
       const i = runTargets.length;
       runTargets.push(target);
       runDues.push(due);
-      runSeqs.push(seq);
+      if (runLive === 0) runFirstSeq = seq;
       target.timerSlot = -1 - i;
       runLive++;
       if (due < nativeDue) armNative();

@@ -141,6 +141,12 @@ export class TaskHandle<T = unknown> extends Task<T> {
     return this._name;
   }
 
+  /** @internal The group that hears how it ended: the one `start()` was called on, or its scope's. */
+  override get _owner(): TaskOwner | null {
+    const start = this._start;
+    return start !== undefined ? start.group : super._owner;
+  }
+
   /** `"pending"`, `"cancelling"` (cancel() was called), then how it ended. */
   get status(): TaskHandleStatus {
     return this._status;
@@ -342,7 +348,7 @@ export class TaskGroup implements TaskOwner {
   ): TaskHandle<T> {
     this.#checkSpawn(fn);
     const scope = this.cancelScope;
-    const task = new TaskHandle<T>(fn as unknown as (...args: never[]) => T, this, args);
+    const task = new TaskHandle<T>(fn as unknown as (...args: never[]) => T, args);
     this.#live++;
     startTask(task, scope);
     return task;
@@ -386,10 +392,7 @@ export class TaskGroup implements TaskOwner {
     }
     const caller = currentNode();
     const status = new StartStatus<V>(this);
-    const task = new TaskHandle<unknown>(fn as (...args: never[]) => unknown, this, [
-      ...args,
-      status,
-    ]);
+    const task = new TaskHandle<unknown>(fn as (...args: never[]) => unknown, [...args, status]);
     status.task = task;
     task._start = status as StartStatus<unknown>;
     this.#live++;
@@ -497,8 +500,8 @@ export async function withTaskGroup<T>(
   }
   const parent: CancelNode = currentNode();
   const scope = new CancelScope();
-  scope._enterAsGroupScope(parent);
   const group = new TaskGroup(scope);
+  scope._enterAsGroupScope(parent, group);
   let value: T | undefined;
   let failed = false;
   let error: unknown;
