@@ -111,23 +111,24 @@ describe("realClock", () => {
     // equal due times across the two without a sequence number per run entry. Equal due times
     // need a clock that stands still: performance.now() is held for the arming.
     const fired: Probe[] = [];
-    const [a, b, c, w, x, y, z] = Array.from({ length: 7 }, () => probe(fired)) as Probe[];
+    const next = () => probe(fired);
+    const [a, b, c, w, x, y, z] = [next(), next(), next(), next(), next(), next(), next()];
     const held = performance.now();
     // An own property on Bun, inherited from Performance.prototype elsewhere.
     const own = Object.getOwnPropertyDescriptor(performance, "now");
     Object.defineProperty(performance, "now", { value: () => held, configurable: true });
     try {
-      realClock.setTimer(a as Probe, 10); // into the run
-      realClock.setTimer(b as Probe, 20); // into the run
-      realClock.setTimer(c as Probe, 10); // into the heap, same due time as a, set after it
-      realClock.setTimer(x as Probe, 30);
-      realClock.setTimer(y as Probe, 15); // into the heap
-      realClock.clearTimer(x as Probe);
-      realClock.clearTimer(b as Probe);
-      realClock.clearTimer(a as Probe);
-      realClock.setTimer(a as Probe, 10);
-      realClock.setTimer(z as Probe, 15);
-      realClock.setTimer(w as Probe, 10); // into the heap, same due time as a, set after it
+      realClock.setTimer(a, 10); // into the run
+      realClock.setTimer(b, 20); // into the run
+      realClock.setTimer(c, 10); // into the heap, same due time as a, set after it
+      realClock.setTimer(x, 30);
+      realClock.setTimer(y, 15); // into the heap
+      realClock.clearTimer(x);
+      realClock.clearTimer(b);
+      realClock.clearTimer(a);
+      realClock.setTimer(a, 10);
+      realClock.setTimer(z, 15);
+      realClock.setTimer(w, 10); // into the heap, same due time as a, set after it
     } finally {
       if (own === undefined) Reflect.deleteProperty(performance, "now");
       else Object.defineProperty(performance, "now", own);
