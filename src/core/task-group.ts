@@ -141,12 +141,6 @@ export class TaskHandle<T = unknown> extends Task<T> {
     return this._name;
   }
 
-  /** @internal The group that hears how it ended: the one `start()` was called on, or its scope's. */
-  override get _owner(): TaskOwner | null {
-    const start = this._start;
-    return start !== undefined ? start.group : super._owner;
-  }
-
   /** `"pending"`, `"cancelling"` (cancel() was called), then how it ended. */
   get status(): TaskHandleStatus {
     return this._status;
@@ -231,8 +225,6 @@ export class TaskHandle<T = unknown> extends Task<T> {
     }
   }
 }
-
-TaskHandle.prototype._start = undefined;
 
 class StartWaiter<T> extends Waiter<T> {
   constructor(readonly status: StartStatus<T>) {

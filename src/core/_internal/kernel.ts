@@ -251,6 +251,12 @@ export class Task<T = unknown> extends CancelNode {
   _outcome: unknown;
   /** @internal Waiters parked until this task ends (own property only once one waits). */
   declare _endWaiters: AnyWaiter[] | undefined;
+  /**
+   * @internal While `start()` waits for the task, the group it was started on (an own
+   * property only then). Otherwise the group that hears how the task ended is its scope's,
+   * read from the parent, not kept in a field: every task is one field smaller.
+   */
+  declare _start: { readonly group: TaskOwner } | undefined;
 
   constructor(fn: (...args: never[]) => T | PromiseLike<T>, args: unknown[]) {
     super();
@@ -271,14 +277,6 @@ export class Task<T = unknown> extends CancelNode {
     return this;
   }
 
-  /**
-   * @internal Who hears how the task ended: the group whose scope it runs in. Read from the
-   * parent, not kept in a field: every task is one field smaller.
-   */
-  get _owner(): TaskOwner | null {
-    return this._parent === null ? null : this._parent._group;
-  }
-
   /** @internal */
   get _clock(): Clock {
     return (this._parent as CancelNode)._clock;
@@ -296,6 +294,7 @@ export class Task<T = unknown> extends CancelNode {
 }
 
 Task.prototype._endWaiters = undefined;
+Task.prototype._start = undefined;
 Task.prototype._idValue = 0;
 
 /** The task at the root of a tree: code outside any group, or the `main` of a `run()`. */
@@ -429,7 +428,13 @@ function endTask<T>(task: Task<T>, failed: boolean, outcome: unknown): void {
     task._endWaiters = undefined;
     for (const w of waiters) w.resolve(undefined);
   }
-  task._owner?.taskEnded(task);
+  // Read here, not through a getter that TaskHandle overrode with a `super` call: Bun's
+  // profile charged that getter 8.8% of spawn-join's samples; under callgrind Node 24's
+  // spawn-join went 2,938-3,065 -> 2,624-2,646 instructions a task, Bun's stayed within ±5%.
+  const start = task._start;
+  const parent = task._parent;
+  const owner = start !== undefined ? start.group : parent === null ? null : parent._group;
+  owner?.taskEnded(task);
 }
 
 /** The task a node belongs to (a root stands for the code outside any task group). */
