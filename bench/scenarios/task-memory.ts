@@ -152,5 +152,26 @@ export const sleepMany: Scenario = {
         };
       },
     },
+    {
+      // The floor with each sleep in a context of its own, as a task is: on Node 20 the async
+      // hooks that `AsyncLocalStorage` turns on then tax every promise and timer.
+      name: "floor-als",
+      kind: "shown",
+      label: "the same, each sleep in AsyncLocalStorage.run",
+      ops: N,
+      warmup: 0,
+      reps: 3,
+      async prepare(ops) {
+        const { AsyncLocalStorage } = await import("node:async_hooks");
+        const storage = new AsyncLocalStorage<object>();
+        const nap = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 1));
+        return async () => {
+          const sleeps = new Array<Promise<void>>(ops);
+          for (let i = 0; i < ops; i++) sleeps[i] = storage.run({ i }, nap);
+          await Promise.all(sleeps);
+          return undefined;
+        };
+      },
+    },
   ],
 };
