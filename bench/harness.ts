@@ -181,7 +181,24 @@ export interface MeasureOptions {
   readonly reps?: number;
   /** Whether to collect garbage before each repetition (default true; a smoke run skips it). */
   readonly collect?: boolean;
+  /**
+   * Whether a timed case also warms up for {@link MIN_WARMUP_MS} and is measured for
+   * {@link MIN_MEASURE_MS} (default true; a smoke run skips it).
+   */
+  readonly byTime?: boolean;
 }
+
+/**
+ * The least time a timed case warms up for, unless it has no warm-up at all. A single short
+ * repetition is not enough for the compilers to settle: our contended `Lock` on Deno went on
+ * getting faster for ten repetitions of 20 ms (~210 -> ~115 ns a cycle) while the mutex settled
+ * after five, so a case with more functions to compile was measured half-warm.
+ */
+export const MIN_WARMUP_MS = 150;
+/** The least time a timed case is measured for: a median of three 30 ms samples is noise. */
+export const MIN_MEASURE_MS = 300;
+/** However short its repetitions, a case runs at most this many of each kind. */
+const MAX_REPS = 25;
 
 export async function measureCase(
   scenario: Scenario,
@@ -208,7 +225,21 @@ export async function measureCase(
   const warmup = options.warmup ?? def.warmup ?? 1;
   const reps = options.reps ?? def.reps ?? 5;
   const collect = options.collect ?? true;
-  for (let i = 0; i < warmup + reps; i++) {
+  const byTime = (options.byTime ?? true) && scenario.measure === "time";
+  let warmed = 0;
+  let warmedMs = 0;
+  let measured = 0;
+  let measuredMs = 0;
+  for (let i = 0; ; i++) {
+    const warming =
+      warmed < warmup || (byTime && warmup > 0 && warmedMs < MIN_WARMUP_MS && warmed < MAX_REPS);
+    if (
+      !warming &&
+      measured >= reps &&
+      !(byTime && measuredMs < MIN_MEASURE_MS && measured < MAX_REPS)
+    ) {
+      break;
+    }
     if (collect) {
       // A clean heap once, then only the nursery: see collectYoung.
       if (i === 0) collectGarbage();
@@ -218,7 +249,13 @@ export async function measureCase(
     const started = performance.now();
     const result = await rep();
     const elapsed = performance.now() - started;
-    if (i < warmup) continue;
+    if (warming) {
+      warmed++;
+      warmedMs += elapsed;
+      continue;
+    }
+    measured++;
+    measuredMs += elapsed;
     if (scenario.measure === "time") out.samples.push((elapsed * 1000) / ops);
     else {
       if (result?.value === undefined) {

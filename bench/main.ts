@@ -21,7 +21,13 @@ if (scenarioName === "--smoke") {
   for (const scenario of scenarios) {
     for (const def of scenario.cases) {
       const ops = Math.min(def.ops, SMOKE_OPS);
-      const result = await measureCase(scenario, def, { ops, warmup: 0, reps: 1, collect: false });
+      const result = await measureCase(scenario, def, {
+        ops,
+        warmup: 0,
+        reps: 1,
+        collect: false,
+        byTime: false,
+      });
       process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
     }
   }
