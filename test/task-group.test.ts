@@ -74,6 +74,42 @@ describe("withTaskGroup", () => {
     );
   });
 
+  it("fails a task whose thenable throws in `then`, and still starts the tasks after it", async () => {
+    const ran: string[] = [];
+    const bad = new RangeError("then threw");
+    await rejectsWithGroup(
+      withTaskGroup((tg) => {
+        tg.startSoon(() => ran.push("before"));
+        tg.startSoon(() => ({
+          // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose
+          then() {
+            throw bad;
+          },
+        }));
+        tg.startSoon(() => ran.push("after"));
+      }),
+      (e) => assert.deepEqual(e.exceptions, [bad]),
+    );
+    assert.deepEqual(ran, ["before", "after"]);
+  });
+
+  it("starts a task spawned by a starting task after what that task queued before it", async () => {
+    // On Node 24 and Deno the tasks spawned in one stretch start from one microtask; one that
+    // such a task spawns must still wait for its own turn, behind the microtask its spawner
+    // queued first, as it does where every task has a microtask of its own.
+    const order: string[] = [];
+    await withTaskGroup((tg) => {
+      for (const name of ["a", "b"]) {
+        tg.startSoon(() => {
+          order.push(name);
+          queueMicrotask(() => order.push(`${name} queued`));
+          tg.startSoon(() => order.push(`${name}'s child`));
+        });
+      }
+    });
+    assert.deepEqual(order, ["a", "b", "a queued", "a's child", "b queued", "b's child"]);
+  });
+
   it("runs a task cancelled right after spawning up to its first checkpoint", async () => {
     const steps: string[] = [];
     await withTaskGroup(async (tg) => {
