@@ -94,7 +94,7 @@ describe("withTaskGroup", () => {
   });
 
   it("starts a task spawned by a starting task after what that task queued before it", async () => {
-    // On Node 24 and Deno the tasks spawned in one stretch start from one microtask; one that
+    // On Deno the tasks spawned in one stretch start from one microtask; one that
     // such a task spawns must still wait for its own turn, behind the microtask its spawner
     // queued first, as it does where every task has a microtask of its own.
     const order: string[] = [];

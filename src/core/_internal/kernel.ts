@@ -31,6 +31,7 @@ import { realClock } from "../clock.js";
 import { Cancelled, isCancellation } from "../errors.js";
 import {
   captureContext,
+  carrierKind,
   enterCarrying,
   enterCarryingOver,
   getCarried,
@@ -351,10 +352,10 @@ export function runInNode<A extends unknown[], R>(
  *
  * The task starts in the spawner's context, so it sees the spawner's other
  * `AsyncLocalStorage` values too (a request id, a trace context), not those of whoever spawned
- * first in the same tick, then enters its own node for the rest of its job. Where the carrier
- * can read that context as a value (Deno, Node 24), the task keeps it until it starts, and one
- * reaction starts the tasks spawned in one stretch (see startBatch): spawn-join 0.69× the time
- * of a reaction per task on Node 24 and 0.29× on Deno (A/B, 7-9 rounds). Elsewhere each task is
+ * first in the same tick, then enters its own node for the rest of its job. On Deno the task
+ * keeps that context until it starts, and one reaction starts the tasks spawned in one stretch
+ * (see startBatch and CAPTURE): spawn-join 0.38× the time of a reaction per task (A/B, 5
+ * rounds). Elsewhere each task is
  * started by a reaction of its own, registered in the spawner's context; reactions on one
  * settled promise run in the order they were made, so each takes the next task of a FIFO. No
  * closure and no carrier `run` per task either way (on Node 24 a `run` copies the context frame
@@ -387,8 +388,13 @@ export function startTask(task: Task, parent: CancelNode): void {
 /** Whether tasks start through `queueMicrotask` (where it is the cheaper of the two). */
 const QUEUE_MICROTASK = capabilities.cheapQueueMicrotask;
 
-/** Reads the spawner's context for a task to start in, where the carrier can. */
-const CAPTURE = captureContext;
+/**
+ * Reads the spawner's context for a task to start in: on Deno only. Node 24's carrier can read
+ * it too, but there a batch made the limiter row 1.27-1.35× slower (A/B, 9 rounds; its
+ * scavenges took 17% longer, though callgrind counted 13% fewer instructions) for spawn-join
+ * 0.91×. On Deno the limiter row was 1.16-1.23× slower and spawn-join 0.38×.
+ */
+const CAPTURE = carrierKind === "deno-mapping" ? captureContext : undefined;
 
 const SETTLED = Promise.resolve();
 
