@@ -48,9 +48,12 @@ export interface CaseDef {
   readonly label: string;
   /** Operations per repetition (tasks, checkpoints, items). */
   readonly ops: number;
-  /** Repetitions discarded before measuring; default 1. */
+  /**
+   * Repetitions discarded before measuring, at the least; default 1. A timed case warms up
+   * until {@link MIN_WARMUP_MS} too, unless this is 0.
+   */
   readonly warmup?: number;
-  /** Measured repetitions; default 5. */
+  /** Measured repetitions, at the least; default 5 (a timed case: until MIN_MEASURE_MS too). */
   readonly reps?: number;
   /** Runtimes the case cannot run on, with the reason printed as "n/a (reason)". */
   readonly unsupported?: Partial<Record<RuntimeName, string>>;
