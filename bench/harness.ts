@@ -229,36 +229,26 @@ export async function measureCase(
   const reps = options.reps ?? def.reps ?? 5;
   const collect = options.collect ?? true;
   const byTime = (options.byTime ?? true) && scenario.measure === "time";
-  let warmed = 0;
-  let warmedMs = 0;
-  let measured = 0;
-  let measuredMs = 0;
-  for (let i = 0; ; i++) {
-    const warming =
-      warmed < warmup || (byTime && warmup > 0 && warmedMs < MIN_WARMUP_MS && warmed < MAX_REPS);
-    if (
-      !warming &&
-      measured >= reps &&
-      !(byTime && measuredMs < MIN_MEASURE_MS && measured < MAX_REPS)
-    ) {
-      break;
-    }
+  let runs = 0;
+  /** One repetition, after a clean heap the first time and a clean nursery after that. */
+  const once = async (): Promise<{ result: RepResult | undefined; elapsed: number }> => {
     if (collect) {
-      // A clean heap once, then only the nursery: see collectYoung.
-      if (i === 0) collectGarbage();
+      if (runs === 0) collectGarbage();
       else collectYoung();
     }
+    runs++;
     await macrotask();
     const started = performance.now();
     const result = await rep();
-    const elapsed = performance.now() - started;
-    if (warming) {
-      warmed++;
-      warmedMs += elapsed;
-      continue;
-    }
-    measured++;
-    measuredMs += elapsed;
+    return { result, elapsed: performance.now() - started };
+  };
+  // Counts first, then time (byTime) up to MAX_REPS; a case with no warm-up gets none.
+  const more = (n: number, least: number, ms: number, leastMs: number): boolean =>
+    n < least || (byTime && least > 0 && ms < leastMs && n < MAX_REPS);
+  for (let n = 0, ms = 0; more(n, warmup, ms, MIN_WARMUP_MS); n++) ms += (await once()).elapsed;
+  for (let n = 0, ms = 0; more(n, reps, ms, MIN_MEASURE_MS); n++) {
+    const { result, elapsed } = await once();
+    ms += elapsed;
     if (scenario.measure === "time") out.samples.push((elapsed * 1000) / ops);
     else {
       if (result?.value === undefined) {

@@ -94,9 +94,9 @@ describe("withTaskGroup", () => {
   });
 
   it("starts a task spawned by a starting task after what that task queued before it", async () => {
-    // On Deno the tasks spawned in one stretch start from one microtask; one that
-    // such a task spawns must still wait for its own turn, behind the microtask its spawner
-    // queued first, as it does where every task has a microtask of its own.
+    // On Deno the tasks spawned in one stretch start from one microtask; one that such a task
+    // spawns must still wait for its own turn, behind the microtask its spawner queued first,
+    // as it does where every task has a microtask of its own.
     const order: string[] = [];
     await withTaskGroup((tg) => {
       for (const name of ["a", "b"]) {

@@ -254,20 +254,24 @@ export const carrierKind: "deno-mapping" | "node-frame" | "async-local-storage" 
   raw === undefined ? "async-local-storage" : raw === deno ? "deno-mapping" : "node-frame";
 
 /**
- * Reads the whole async context of the moment (every store's values) as a value, where the
- * carrier can: on Deno and Node 24, whose contexts are a mapping and a frame we read ourselves.
- * `undefined` where the carrier is `AsyncLocalStorage` (Node 20, Bun), whose context no script
- * can hold. With it, work deferred to a later job can run in the context it was queued in
- * without a reaction of its own per item (see `startTask`).
+ * The whole async context (every store's values) as a value, where the carrier can hold it: on
+ * Deno and Node 24, whose contexts are a mapping and a frame we read ourselves. `undefined`
+ * where the carrier is `AsyncLocalStorage` (Node 20, Bun), whose context no script can hold.
+ * With it, work deferred to a later job can run in the context it was queued in without a
+ * reaction of its own per item (see `startTask`).
  */
-export const captureContext: (() => unknown) | undefined = raw === undefined ? undefined : raw.get;
+export interface HeldContext {
+  /** The context of the moment. */
+  read(): unknown;
+  /**
+   * {@link enterCarrying} over a context `read()` earlier instead of the current one: `value`
+   * is carried, and every other store keeps the values it had in `context`. For the same
+   * place only: the first thing a job does, whose context ends with it.
+   */
+  enterOver(context: unknown, value: object): void;
+}
 
-/**
- * {@link enterCarrying} over a context read earlier by {@link captureContext} instead of the
- * current one: `value` is carried, and every other store keeps the values it had in `context`.
- * For the same place only: the first thing a job does, whose context ends with it.
- */
-export const enterCarryingOver: (context: unknown, value: object) => void =
+export const heldContext: HeldContext | undefined =
   raw === undefined
-    ? (_context, value) => storage.enterWith(value)
-    : (context, value) => raw.set(raw.extend(context, value));
+    ? undefined
+    : { read: raw.get, enterOver: (context, value) => raw.set(raw.extend(context, value)) };

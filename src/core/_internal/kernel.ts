@@ -30,11 +30,11 @@ import type { Clock } from "../clock.js";
 import { realClock } from "../clock.js";
 import { Cancelled, isCancellation } from "../errors.js";
 import {
-  captureContext,
   carrierKind,
   enterCarrying,
-  enterCarryingOver,
   getCarried,
+  type HeldContext,
+  heldContext,
   runCarrying,
 } from "./context.js";
 import { live } from "./registry.js";
@@ -355,12 +355,11 @@ export function runInNode<A extends unknown[], R>(
  * first in the same tick, then enters its own node for the rest of its job. On Deno the task
  * keeps that context until it starts, and one reaction starts the tasks spawned in one stretch
  * (see startBatch and CAPTURE): spawn-join 0.38× the time of a reaction per task (A/B, 5
- * rounds). Elsewhere each task is
- * started by a reaction of its own, registered in the spawner's context; reactions on one
- * settled promise run in the order they were made, so each takes the next task of a FIFO. No
- * closure and no carrier `run` per task either way (on Node 24 a `run` copies the context frame
- * twice, to enter and to restore; 22.7k -> 3.2k instructions per task on Node 24, 10.8k -> 6.1k
- * on Node 20).
+ * rounds). Elsewhere each task is started by a reaction of its own, registered in the
+ * spawner's context; reactions on one settled promise run in the order they were made, so each
+ * takes the next task of a FIFO. No closure and no carrier `run` per task either way (on Node 24
+ * a `run` copies the context frame twice, to enter and to restore; 22.7k -> 3.2k instructions
+ * per task on Node 24, 10.8k -> 6.1k on Node 20).
  */
 export function startTask(task: Task, parent: CancelNode): void {
   attach(task, parent);
@@ -374,7 +373,7 @@ export function startTask(task: Task, parent: CancelNode): void {
   }
   starting.push(task);
   if (CAPTURE !== undefined) {
-    contexts.push(CAPTURE());
+    contexts.push(CAPTURE.read());
     if (batchOpen) (batchSizes[batchSizes.length - 1] as number)++;
     else {
       batchOpen = true;
@@ -394,7 +393,7 @@ const QUEUE_MICROTASK = capabilities.cheapQueueMicrotask;
  * scavenges took 17% longer, though callgrind counted 13% fewer instructions) for spawn-join
  * 0.91×. On Deno the limiter row was 1.16-1.23× slower and spawn-join 0.38×.
  */
-const CAPTURE = carrierKind === "deno-mapping" ? captureContext : undefined;
+const CAPTURE = carrierKind === "deno-mapping" ? heldContext : undefined;
 
 const SETTLED = Promise.resolve();
 
@@ -443,7 +442,7 @@ function startBatch(): void {
     starting[startHead] = undefined as unknown as Task;
     contexts[startHead] = undefined;
     if (++startHead === starting.length) starting.length = contexts.length = startHead = 0;
-    enterCarryingOver(context, task);
+    (CAPTURE as HeldContext).enterOver(context, task);
     runTask(task);
   }
   batchOpen = false;
@@ -582,8 +581,8 @@ export class Waiter<T = unknown> {
 /**
  * What a waiter resolves its promise with to reject it: a thenable that rejects at once. A
  * waiter keeps only the resolving function, not the rejecting one too: a function and a field
- * less for every parked operation (~48 bytes on Bun, with the slots reserved above). The price is one microtask more on the way to a rejection, which only cancellation
- * and errors take.
+ * less for every parked operation (~48 bytes on Bun, with the slots reserved above). The price
+ * is one microtask more on the way to a rejection, which only cancellation and errors take.
  */
 class Rejection {
   readonly #error: unknown;
