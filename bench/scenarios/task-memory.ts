@@ -122,7 +122,6 @@ export const sleepMany: Scenario = {
       kind: "us",
       label: "startSoon(sleep, 1) in one group",
       ops: N,
-      warmup: 0,
       reps: 3,
       async prepare(ops) {
         const { sleep, withTaskGroup } = await import("../../src/index.js");
@@ -139,7 +138,6 @@ export const sleepMany: Scenario = {
       kind: "floor",
       label: "raw setTimeout(1) promises + Promise.all",
       ops: N,
-      warmup: 0,
       reps: 3,
       async prepare(ops) {
         return async () => {
@@ -159,7 +157,6 @@ export const sleepMany: Scenario = {
       kind: "shown",
       label: "the same, each sleep in AsyncLocalStorage.run",
       ops: N,
-      warmup: 0,
       reps: 3,
       async prepare(ops) {
         const { AsyncLocalStorage } = await import("node:async_hooks");
