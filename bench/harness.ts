@@ -195,9 +195,11 @@ export interface MeasureOptions {
  * The least time a timed case warms up for, unless it has no warm-up at all. A single short
  * repetition is not enough for the compilers to settle: our contended `Lock` on Deno went on
  * getting faster for ten repetitions of 20 ms (~210 -> ~115 ns a cycle) while the mutex settled
- * after five, so a case with more functions to compile was measured half-warm.
+ * after five, so a case with more functions to compile was measured half-warm. 150 ms was not
+ * enough either: after it, the first samples of our limiter rows on Bun were still 1.5-2× the
+ * later ones in the same process, where the floor's had settled; after 400 ms they had too.
  */
-export const MIN_WARMUP_MS = 150;
+export const MIN_WARMUP_MS = 400;
 /** The least time a timed case is measured for: a median of three 30 ms samples is noise. */
 export const MIN_MEASURE_MS = 300;
 /** However short its repetitions, a case runs at most this many of each kind. */
